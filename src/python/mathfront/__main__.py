@@ -1,0 +1,51 @@
+"""``python -m mathfront info``: what mathfront can use on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _print_info(info: dict) -> None:
+    versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items() if v)
+    cpu = info["cpu"]
+    print(f"mathfront {info['mathfront']} on Python {info['python']} ({info['platform']})")
+    print(f"versions: {versions}")
+    print(f"CPU: {cpu['model']} ({cpu['machine']}), {cpu['cpus']} CPUs available to this process")
+    print(f"threads: {info['threads']} (mf.set_num_threads / MATHFRONT_NUM_THREADS)")
+    print("backends:")
+    for b in info["backends"]:
+        if not b["available"]:
+            print(f"  {b['name']:<8} unavailable: {b['reason']}")
+            continue
+        extra = {k: v for k, v in b.items()
+                 if k not in ("name", "available", "reason", "device", "threads", "priority")}
+        details = "  ".join(f"{k}={' '.join(v) if isinstance(v, list) else v}"
+                            for k, v in extra.items())
+        print(f"  {b['name']:<8} available on {b['device']}, threads={b['threads']}  {details}")
+    gpus = [b for b in info["backends"] if b["device"] != "cpu" and b.get("gpu")]
+    print("GPU: " + (", ".join(f"{b['gpu']}" for b in gpus) if gpus else "none usable"))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mathfront", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    info = commands.add_parser("info", help="versions, backends, CPU SIMD level, threads, GPU")
+    info.add_argument("--json", action="store_true", help="print the facts as JSON")
+    args = parser.parse_args(argv)
+
+    if args.command == "info":
+        from mathfront import info as collect
+
+        facts = collect()
+        if args.json:
+            json.dump(facts, sys.stdout, indent=2, default=str)
+            print()
+        else:
+            _print_info(facts)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""Argument checks shared by every backend.
+
+Each backend validates a call with these helpers before it writes anything,
+so the same bad input gets the same exception and message whichever backend
+runs. Result dtypes come from NumPy itself (the oracle): the reference
+function is run once on one-element samples of the operand types, and the
+answer is cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import warnings
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+
+from ._ops import REDUCTION, Op
+
+#: Python scalar types that NumPy 2 treats as "weak" in promotion.
+PY_SCALARS = (bool, int, float, complex)
+
+
+def fmt_shape(shape) -> str:
+    """A shape as NumPy writes it in messages: ``(3,)``, ``(2,3)``, ``()``."""
+    return "(" + ",".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def is_device_array(x) -> bool:
+    return not isinstance(x, np.ndarray) and hasattr(x, "__cuda_array_interface__")
+
+
+def host_operand(op: Op, backend: str, x, position: int):
+    """``x`` as something a host backend can compute on, without copying arrays.
+
+    Python scalars stay as they are (they are weak in promotion); NumPy scalars
+    and array-likes become arrays; device arrays are refused rather than copied
+    behind the user's back.
+    """
+    if type(x) in PY_SCALARS or isinstance(x, np.ndarray):
+        return x
+    if is_device_array(x):
+        raise TypeError(
+            f"mathfront.{op.name}: backend {backend!r} computes on host arrays, but "
+            f"operand {position} is a device array ({type(x).__name__}); use "
+            "mf.to_host(x), or backend='cuda'"
+        )
+    return np.asarray(x)
+
+
+def operand_type(x):
+    """Promotion key of an operand: its dtype, or the Python type of a weak scalar."""
+    t = type(x)
+    return t if t in PY_SCALARS else x.dtype
+
+
+def dtype_of_key(key) -> np.dtype:
+    """The dtype a promotion key stands for when a backend must check support."""
+    if isinstance(key, np.dtype):
+        return key
+    return np.dtype(key)  # a weak Python scalar: bool, int64, float64, complex128
+
+
+_SAMPLES = {bool: True, int: 1, float: 1.0, complex: 1.0 + 0j}
+
+
+@functools.lru_cache(maxsize=2048)
+def result_dtype(op: Op, keys: tuple, dtype=None) -> np.dtype:
+    """The dtype NumPy gives ``op`` for operands of these types (cached)."""
+    samples = [_SAMPLES[k] if k in _SAMPLES else np.ones(1, k) for k in keys]
+    kw = {} if dtype is None else {"dtype": dtype}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.asarray(op.reference(*samples, **kw)).dtype
+
+
+def broadcast_shape(shapes) -> tuple[int, ...]:
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = " ".join(fmt_shape(s) for s in shapes)
+        raise ValueError(
+            f"operands could not be broadcast together with shapes {listed}"
+        ) from None
+
+
+def reduction_axes(op: Op, ndim: int, axis) -> tuple[int, ...] | None:
+    """Normalised reduced axes; ``None`` means "all, flattened" for argmin/argmax.
+
+    Raises NumPy's ``AxisError`` for an axis out of range, ``ValueError`` for a
+    repeated axis and ``TypeError`` for a non-integer, as NumPy does.
+    """
+    if op.name in ("argmin", "argmax"):
+        if axis is None:
+            return None
+        # NumPy lets a 0-d array be reduced along axis 0 (or -1) by argmin/argmax.
+        return (normalize_axis_index(operator.index(axis), max(ndim, 1)),)
+    if axis is None:
+        return tuple(range(ndim))
+    axes = normalize_axis_tuple(axis, ndim, allow_duplicate=True)
+    if len(set(axes)) != len(axes):
+        raise ValueError("duplicate value in 'axis'")  # NumPy's reductions' words
+    return axes
+
+
+def reduced_shape(shape, axes, keepdims) -> tuple[int, ...]:
+    if axes is None:  # argmin/argmax over the flattened array
+        return (1,) * len(shape) if keepdims else ()
+    if keepdims:
+        return tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def normalize_dtype(op: Op, dtype):
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype)
+    except TypeError as e:
+        raise TypeError(f"mathfront.{op.name}: dtype={dtype!r} is not a dtype ({e})") from None
+
+
+def involved_dtypes(op: Op, args) -> list[np.dtype]:
+    """Dtypes a backend must handle for a raw call (weak int/float scalars excluded).
+
+    ``args`` are the operands then the op's keywords, as kernels receive them.
+    """
+    dtypes = []
+    for x in args[: op.arity]:
+        if type(x) in (bool, int, float):
+            continue
+        dtype = getattr(x, "dtype", None)
+        dtypes.append(np.dtype(dtype) if dtype is not None else np.asarray(x).dtype)
+    if "dtype" in op.extra:
+        requested = args[op.arity + op.keywords.index("dtype")]
+        if requested is not None:
+            dtypes.append(normalize_dtype(op, requested))
+    return dtypes
+
+
+def check_out(op: Op, out, shape, dtype, array_type=np.ndarray) -> None:
+    """``out`` must be an array of exactly the result's shape and dtype."""
+    if not isinstance(out, array_type):
+        raise TypeError(
+            f"mathfront.{op.name}: out must be a {array_type.__module__}."
+            f"{array_type.__name__} of shape {fmt_shape(shape)} and dtype {dtype}, "
+            f"got {type(out).__name__}"
+        )
+    if tuple(out.shape) != tuple(shape):
+        raise ValueError(
+            f"mathfront.{op.name}: out has shape {fmt_shape(out.shape)}, but the result "
+            f"has shape {fmt_shape(shape)}"
+        )
+    if out.dtype != dtype:
+        raise TypeError(
+            f"mathfront.{op.name}: out has dtype {out.dtype}, but the result has dtype "
+            f"{dtype}"
+        )
+    flags = getattr(out, "flags", None)
+    if flags is not None and not flags.writeable:
+        raise ValueError(f"mathfront.{op.name}: out is read-only (output array is read-only)")
+
+
+def check_dot_shapes(xs, ys) -> None:
+    if len(xs) != 1 or len(ys) != 1:
+        raise ValueError(
+            f"mathfront.dot takes two 1-D vectors, got shapes {fmt_shape(xs)} and {fmt_shape(ys)}"
+        )
+    if xs != ys:
+        raise ValueError(
+            f"shapes {fmt_shape(xs)} and {fmt_shape(ys)} not aligned: "
+            f"{xs[0]} (dim 0) != {ys[0]} (dim 0)"
+        )
+
+
+def check_integer_exponents(exponent) -> None:
+    """NumPy refuses negative integer powers, but only after writing part of ``out``."""
+    if type(exponent) in PY_SCALARS:
+        negative = exponent < 0
+    else:
+        negative = bool(np.any(np.asarray(exponent) < 0)) if exponent.size else False
+    if negative:
+        raise ValueError("Integers to negative integer powers are not allowed.")
+
+
+class Call:
+    """A validated call: what every backend needs to know before computing.
+
+    ``operands`` are host-or-device arrays and weak Python scalars as given;
+    ``dtype`` and ``shape`` are the result's; ``axes`` the normalised reduced
+    axes (reductions only); ``extra`` the op's own keywords (dtype/ddof).
+    """
+
+    __slots__ = ("axes", "dtype", "extra", "keepdims", "keys", "op", "operands", "out", "shape")
+
+    def __init__(self, op, operands, keys, dtype, shape, axes, keepdims, out, extra):
+        self.op = op
+        self.operands = operands
+        self.keys = keys
+        self.dtype = dtype
+        self.shape = shape
+        self.axes = axes
+        self.keepdims = keepdims
+        self.out = out
+        self.extra = extra
+
+
+def validate(op: Op, operands, kwargs: tuple, out_type=np.ndarray) -> Call:
+    """Check a call whose operands are already arrays (or weak scalars).
+
+    ``kwargs`` are the op's keywords in ``op.keywords`` order. Raises the
+    exception DESIGN.md names for each kind of bad input; writes nothing.
+    """
+    keys = tuple(operand_type(x) for x in operands)
+    shapes = [() if type(x) in PY_SCALARS else tuple(x.shape) for x in operands]
+    if op.kind == REDUCTION:
+        axis, keepdims, out, *rest = kwargs
+        extra = dict(zip(op.extra, rest, strict=True))
+        if "dtype" in extra:
+            extra["dtype"] = normalize_dtype(op, extra["dtype"])
+        dtype = result_dtype(op, keys, extra.get("dtype"))
+        axes = reduction_axes(op, len(shapes[0]), axis)
+        shape = reduced_shape(shapes[0], axes, keepdims)
+    else:
+        (out,) = kwargs
+        extra, axes, keepdims = {}, None, False
+        if op.kind == "dot":
+            check_dot_shapes(*shapes)
+            shape = ()
+        else:
+            shape = broadcast_shape(shapes)
+        dtype = result_dtype(op, keys)
+    if op.name == "power" and dtype.kind in "iu":
+        check_integer_exponents(operands[1])
+    if out is not None:
+        check_out(op, out, shape, dtype, out_type)
+    return Call(op, operands, keys, dtype, shape, axes, bool(keepdims), out, extra)

@@ -1,0 +1,57 @@
+"""How many threads compiled kernels may use: one process-wide setting."""
+
+from __future__ import annotations
+
+import operator
+import os
+
+from . import _registry
+
+ENV_VAR = "MATHFRONT_NUM_THREADS"
+
+_num_threads: int | None = None
+
+
+def _check(n, source: str) -> int:
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"{source} must be an integer, got {n!r}") from None
+    if n < 1:
+        raise ValueError(f"{source} must be at least 1, got {n}")
+    return n
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _default() -> int:
+    value = os.environ.get(ENV_VAR, "").strip()
+    if not value:
+        return available_cpus()
+    try:
+        n = int(value)
+    except ValueError:
+        raise ValueError(f"{ENV_VAR}={value!r} must be an integer") from None
+    return _check(n, ENV_VAR)
+
+
+def get_num_threads() -> int:
+    """Threads the compiled backends use (``MATHFRONT_NUM_THREADS`` or the CPUs available)."""
+    global _num_threads
+    if _num_threads is None:
+        _num_threads = _default()
+    return _num_threads
+
+
+def set_num_threads(n: int) -> None:
+    """Let compiled kernels use ``n`` threads from now on (process-wide)."""
+    global _num_threads
+    _num_threads = _check(n, "the number of threads")
+    for backend in _registry.loaded():
+        backend.num_threads_changed(_num_threads)

@@ -1,0 +1,216 @@
+"""Shared test machinery: which backends run, array layouts, and the NumPy oracle.
+
+Every backend is checked against NumPy with the same test bodies (the CuPy
+``xp`` pattern): the body computes NumPy's answer on exactly the inputs it
+gives mathfront, then compares dtype, shape, kind (scalar or array) and values
+within an error model that is stated per op below, never taken from the code
+under test.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import mathfront as mf
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from mathfront import _registry
+from mathfront._ops import BY_NAME, OPS
+
+SIMULATOR = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+
+DTYPES = ("float32", "float64", "int32", "int64")
+REDUCTION_DTYPES = (*DTYPES, "bool")
+ELEMENTWISE = [op for op in OPS if op.elementwise]
+REDUCTIONS = [op for op in OPS if op.kind == "reduction"]
+
+#: Largest side of generated arrays: the CUDA simulator runs kernels in Python.
+MAX_SIDE = 5
+
+
+def available_backends() -> list[str]:
+    return [s.name for s in mf.backends() if s.available]
+
+
+def require(backend: str, op, *dtypes) -> None:
+    """Skip unless ``backend`` implements ``op`` for these dtypes."""
+    op = BY_NAME[op] if isinstance(op, str) else op
+    b = _registry.get(backend)
+    if not b.supports(op, [np.dtype(d) for d in dtypes]):
+        pytest.skip(f"{backend} has no {op.name} for {', '.join(map(str, dtypes))}")
+
+
+def numpy_reference(op, *args, **kwargs):
+    """NumPy's answer (warnings silenced: they are NumPy's, not under test)."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return op.reference(*args, **kwargs)
+
+
+# --- layouts ---------------------------------------------------------------------------
+
+LAYOUTS = ("contiguous", "fortran", "transposed", "reversed", "strided", "broadcast")
+
+
+def with_layout(a: np.ndarray, layout: str) -> np.ndarray:
+    """An array of ``a``'s shape laid out in memory as named.
+
+    The values are ``a``'s except for "broadcast", whose zero strides repeat the
+    first entry along each axis longer than one. Tests compute NumPy's answer
+    on the returned array itself, so that does not matter.
+    """
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return a.copy()  # one element has one layout
+    every = (slice(None, None, -1),) * a.ndim
+    if layout == "contiguous":
+        return np.ascontiguousarray(a)
+    if layout == "fortran":
+        return np.asfortranarray(a)
+    if layout == "transposed":
+        return np.ascontiguousarray(a.T).T
+    if layout == "reversed":
+        return np.ascontiguousarray(a[every])[every]
+    if layout == "strided":
+        buffer = np.zeros(tuple(2 * n + 1 for n in a.shape), a.dtype)
+        view = buffer[tuple(slice(1, None, 2) for _ in a.shape)]
+        view[...] = a
+        return view
+    if layout == "broadcast":
+        first = a[tuple(slice(0, 1) for _ in a.shape)] if a.size else a
+        return np.broadcast_to(first, a.shape)
+    raise ValueError(layout)
+
+
+# --- operands --------------------------------------------------------------------------
+
+SPECIALS = (np.nan, np.inf, -np.inf, 0.0, -0.0)
+
+
+def elements(dtype, op=None):
+    """Values to draw for ``op``: ranges that keep NumPy's answer independent of order.
+
+    Floats stay within +-1e6 (so no sum of a few hundred of them overflows in
+    any order) and include NaN, +-inf and signed zeros; integers span the whole
+    range so that wrap-around is exercised.
+    """
+    dtype = np.dtype(dtype)
+    name = getattr(op, "name", "")
+    if dtype.kind == "b":
+        return st.booleans()
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if name == "power":
+            return st.integers(-3, 3)
+        if name in ("prod", "var", "std", "nanvar", "nanstd", "mean", "nanmean"):
+            return st.integers(-1000, 1000)
+        return st.integers(int(info.min), int(info.max))
+    width = dtype.itemsize * 8
+    if name in ("prod", "power"):
+        finite = st.floats(-3, 3, width=width)
+    else:
+        finite = st.floats(-1e6, 1e6, width=width)
+    return st.one_of(finite, finite, finite, st.sampled_from(SPECIALS))
+
+
+@st.composite
+def arrays(draw, dtype, shape, op=None, layouts=LAYOUTS):
+    values = draw(hnp.arrays(np.dtype(dtype), shape, elements=elements(dtype, op)))
+    if op is not None and op.name == "power" and values.dtype.kind in "iu":
+        values = np.abs(values)  # negative integer powers are an error, tested apart
+    return with_layout(values, draw(st.sampled_from(layouts)))
+
+
+@st.composite
+def operand(draw, dtype, shape, op=None):
+    """An array, or (for 0-d operands) sometimes a weak Python scalar."""
+    a = draw(arrays(dtype, shape, op))
+    if a.ndim == 0 and draw(st.booleans()):
+        return a.item()
+    return a
+
+
+# --- comparison ------------------------------------------------------------------------
+
+EPS = {np.dtype("float32"): float(np.finfo(np.float32).eps),
+       np.dtype("float64"): float(np.finfo(np.float64).eps)}
+
+#: Elementwise ops whose IEEE result is correctly rounded: any correct kernel
+#: gives NumPy's bits.
+EXACT_ELEMENTWISE = {"add", "subtract", "multiply", "divide", "maximum", "minimum",
+                     "negative", "abs", "sqrt"}
+#: Transcendental ops: NumPy's own results vary by an ulp or two between
+#: platforms and SIMD levels; ours are held to this many ulps.
+ULPS = 4
+
+
+def assert_matches(got, expected, *, atol=0.0, rtol=0.0, what=""):
+    """Same kind (scalar/array), dtype, shape; values equal or within tolerance.
+
+    NaN must meet NaN, infinities must match exactly, and ``atol`` may be an
+    array (a bound per output element).
+    """
+    assert isinstance(got, np.ndarray) == isinstance(expected, np.ndarray), (
+        f"{what}: got a {type(got).__name__}, NumPy gives a {type(expected).__name__}")
+    if not isinstance(expected, np.ndarray):
+        assert isinstance(got, np.generic), f"{what}: got {type(got).__name__}, not a NumPy scalar"
+    g, e = np.asarray(got), np.asarray(expected)
+    assert g.dtype == e.dtype, f"{what}: dtype {g.dtype}, NumPy gives {e.dtype}"
+    assert g.shape == e.shape, f"{what}: shape {g.shape}, NumPy gives {e.shape}"
+    if e.dtype.kind in "fc":
+        with np.errstate(all="ignore"):
+            same = (g == e) | (np.isnan(g) & np.isnan(e))
+            close = np.isfinite(e) & (np.abs(g.astype(np.float64) - e) <= atol + rtol * np.abs(e))
+        ok = same | close
+    else:
+        ok = g == e
+    if not np.all(ok):
+        bad = np.argwhere(~np.asarray(ok))[:5]
+        pairs = [(tuple(i), g[tuple(i)], e[tuple(i)]) for i in bad]
+        raise AssertionError(f"{what}: values differ from NumPy at (index, got, numpy) {pairs}")
+
+
+def elementwise_tolerance(op, dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f" or op.name in EXACT_ELEMENTWISE:
+        return 0.0, 0.0
+    eps = EPS[dtype]
+    # sin/cos of a large argument are ~0 at multiples of pi: bound absolutely too.
+    atol = eps if op.name in ("sin", "cos") else 0.0
+    return atol, ULPS * eps
+
+
+def reduction_tolerance(op, x, axes, ddof, result_dtype):
+    """An error bound for a float reduction, per output element.
+
+    Sums: any summation order is within (n + 2) * eps * sum|x| of the exact sum,
+    and so within twice that of NumPy's. Variances: the same bound applied to
+    sum((x - mean)^2), with sum(x^2) standing for the size of the terms.
+    """
+    result_dtype = np.dtype(result_dtype)
+    if result_dtype.kind != "f":
+        return 0.0, 0.0
+    name = op.name.removeprefix("nan")
+    if name in ("min", "max", "argmin", "argmax"):
+        return 0.0, 0.0
+    eps = max(EPS[result_dtype], EPS.get(np.asarray(x).dtype, 0.0))
+    xf = np.asarray(x, dtype=np.float64)
+    valid = ~np.isnan(xf) if op.skips_nan else np.ones(xf.shape, bool)
+    finite = np.where(valid & np.isfinite(xf), xf, 0.0)
+    n = np.sum(valid, axis=axes, keepdims=True) if axes != () else valid.astype(np.int64)
+    grow = 2 * (n + 2) * eps
+    if name == "prod":
+        return 0.0, float(np.max(grow, initial=0.0))
+    if name in ("sum", "mean"):
+        bound = grow * np.sum(np.abs(finite), axis=axes, keepdims=True)
+        if name == "mean":
+            bound = bound / np.maximum(n, 1)
+    else:  # var, std
+        divisor = np.maximum(n - ddof, 1)
+        bound = 4 * grow * np.sum(finite * finite, axis=axes, keepdims=True) / divisor
+        if name == "std":
+            bound = np.sqrt(bound)  # |sqrt(a) - sqrt(b)| <= sqrt(|a - b|)
+    return bound, 0.0
