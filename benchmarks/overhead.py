@@ -12,9 +12,8 @@ import subprocess
 import sys
 import timeit
 
-import numpy as np
-
 import mathfront as mf
+import numpy as np
 
 a, b, out = np.ones(8), np.ones(8), np.empty(8)
 

@@ -1,58 +1,88 @@
-// The hot loops. Compiled once per SIMD level with -DMF_LEVEL_NS=<level>:
-// every definition lives inside that namespace (or is internal) so that the
-// linker can never merge an AVX-512 copy of a helper into the baseline path.
+// One SIMD level's kernel table. Compiled once per level with
+// -DMF_LEVEL_NS=<level> and that level's -march: every definition lives in
+// that namespace (an unnamed one inside it), so the linker can never merge an
+// AVX-512 copy of a kernel into the baseline path.
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include "../core/states.hpp"
 #include "table.hpp"
 
 #ifndef MF_LEVEL_NS
 #error "compile kernels.cpp with -DMF_LEVEL_NS=<level>"
 #endif
+#define MF_STR2(x) #x
+#define MF_STR(x) MF_STR2(x)
 
 namespace mf {
 namespace MF_LEVEL_NS {
 namespace {
 
-// Lanes of independent accumulators: wide enough for two AVX-512 registers,
-// which also lets GCC vectorise the reduction without -ffast-math.
-constexpr int kLanes = 16;
-// Leaves of the pairwise sum: each lane adds kLeaf / kLanes values in a row.
-constexpr int64_t kLeaf = 256;
+#include "simd.hpp"
+#include "vmath.hpp"
+#include "elementwise_kernels.hpp"
+#include "reduce_kernels.hpp"
 
-template <class Acc, class T>
-Acc leaf_sum(const T* x, int64_t n) {
-    Acc lane[kLanes] = {};
-    int64_t i = 0;
-    for (; i + kLanes <= n; i += kLanes) {
-        for (int j = 0; j < kLanes; ++j) lane[j] += static_cast<Acc>(x[i + j]);
-    }
-    Acc tail = 0;
-    for (; i < n; ++i) tail += static_cast<Acc>(x[i]);
-    for (int width = kLanes / 2; width > 0; width /= 2) {
-        for (int j = 0; j < width; ++j) lane[j] += lane[j + width];
-    }
-    return lane[0] + tail;
+template <class Op>
+constexpr void set_binary(KernelTable& t, Binary op) {
+    auto& row = t.binary[static_cast<int>(op)];
+    row[static_cast<int>(DType::i32)] = binary_loops<Op, int32_t>();
+    row[static_cast<int>(DType::i64)] = binary_loops<Op, int64_t>();
+    row[static_cast<int>(DType::f32)] = binary_loops<Op, float>();
+    row[static_cast<int>(DType::f64)] = binary_loops<Op, double>();
 }
 
-// Pairwise summation as NumPy does it: error grows with log(n), not n.
-template <class Acc, class T>
-Acc pairwise_sum(const T* x, int64_t n) {
-    if (n <= kLeaf) return leaf_sum<Acc>(x, n);
-    int64_t half = n / 2;
-    half -= half % kLanes;
-    return pairwise_sum<Acc>(x, half) + pairwise_sum<Acc>(x + half, n - half);
+template <class Op>
+constexpr void set_unary(KernelTable& t, Unary op) {
+    auto& row = t.unary[static_cast<int>(op)];
+    row[static_cast<int>(DType::i32)] = unary_v<Op, int32_t>;
+    row[static_cast<int>(DType::i64)] = unary_v<Op, int64_t>;
+    row[static_cast<int>(DType::f32)] = unary_v<Op, float>;
+    row[static_cast<int>(DType::f64)] = unary_v<Op, double>;
 }
 
-void add_f64(const double* a, const double* b, double* out, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
+template <class T, DType D>
+constexpr void set_reductions(KernelTable& t) {
+    constexpr int d = static_cast<int>(D);
+    t.row[static_cast<int>(Family::Sum)][d] = sum_row<T>;
+    t.row[static_cast<int>(Family::Prod)][d] = prod_row<T>;
+    t.row[static_cast<int>(Family::Extreme)][d] = extreme_row<T>;
+    t.row[static_cast<int>(Family::Arg)][d] = arg_row<T>;
+    t.row[static_cast<int>(Family::Moments)][d] = moments_row<T>;
+    t.slab[static_cast<int>(Family::Sum)][d] = sum_slab<T>;
+    t.slab[static_cast<int>(Family::Prod)][d] = prod_slab<T>;
+    t.slab[static_cast<int>(Family::Extreme)][d] = extreme_slab<T>;
+    t.slab[static_cast<int>(Family::Arg)][d] = arg_slab<T>;
+    t.slab[static_cast<int>(Family::Moments)][d] = moments_slab<T>;
+    t.dot[d] = dot_row<T>;
 }
 
-double sum_f64(const double* x, int64_t n) { return pairwise_sum<double>(x, n); }
+constexpr KernelTable make_table() {
+    KernelTable t{};
+    t.level = MF_STR(MF_LEVEL_NS);
+#define MF_BINARY(name, Functor) set_binary<Functor>(t, Binary::name);
+#define MF_UNARY(name, Functor) set_unary<Functor>(t, Unary::name);
+#include "../core/ops.def"
+    set_reductions<uint8_t, DType::b1>(t);
+    set_reductions<int32_t, DType::i32>(t);
+    set_reductions<int64_t, DType::i64>(t);
+    set_reductions<float, DType::f32>(t);
+    set_reductions<double, DType::f64>(t);
+    t.dot[static_cast<int>(DType::b1)] = nullptr;
+    t.stream_copy = stream_copy;
+    t.store_fence = store_fence;
+    return t;
+}
 
 }  // namespace
 
 extern const KernelTable table;
-const KernelTable table = {add_f64, sum_f64};
+constexpr KernelTable table = make_table();
 
 }  // namespace MF_LEVEL_NS
 }  // namespace mf

@@ -18,6 +18,9 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ._ops import REDUCTION, Op
 
+#: Reductions without an identity: NumPy raises on an empty reduction.
+NO_IDENTITY = ("min", "max", "argmin", "argmax")
+
 #: Python scalar types that NumPy 2 treats as "weak" in promotion.
 PY_SCALARS = (bool, int, float, complex)
 
@@ -222,6 +225,10 @@ def validate(op: Op, operands, kwargs: tuple, out_type=np.ndarray) -> Call:
         dtype = result_dtype(op, keys, extra.get("dtype"))
         axes = reduction_axes(op, len(shapes[0]), axis)
         shape = reduced_shape(shapes[0], axes, keepdims)
+        if op.name.removeprefix("nan") in NO_IDENTITY and 0 in shapes[0]:
+            # NumPy refuses to reduce nothing for these, unless there is
+            # nothing to output either: let it say so in its own words.
+            op.reference(np.empty(shapes[0], keys[0]), axis=axis, keepdims=keepdims)
     else:
         (out,) = kwargs
         extra, axes, keepdims = {}, None, False

@@ -1,20 +1,23 @@
 """The ``cpp`` backend: C++ kernels from the compiled extension ``mathfront._cpp``.
 
-Each op is a C entry point (see src/cpp/python/module.cpp) that computes the
-calls it can take and passes the others to a Python fallback. Here the
-fallback validates the call with the shared checks, raises mathfront's errors
-and normalises what is left (dtype casts, layouts) before calling the entry
-point again, which must then take it.
+Each op is a C entry point (src/cpp/python/entries.cpp) that computes the
+calls it can take as they are: exact ndarrays of one supported dtype, weak
+Python scalars, an ``out`` of the exact result. It passes every other call to
+the fallback built here, which validates it with the shared checks (so errors
+read the same on every backend), converts it (dtype casts, NumPy scalars,
+lists, unaligned or foreign-byte-order data) and calls the entry point again,
+now strict: a call it still refused would be a bug, reported as such.
 """
 
 from __future__ import annotations
 
+import operator
 import os
 
 import numpy as np
 
 from .. import _checks
-from .._ops import REDUCTION, Op
+from .._ops import DOT, REDUCTION, Op
 from .._threads import get_num_threads
 from .base import Backend
 
@@ -23,32 +26,89 @@ LEVEL_ENV = "MATHFRONT_CPU_LEVEL"
 
 def _refused(op: Op):
     def fallback(*args):
+        shown = [getattr(a, "dtype", type(a).__name__) for a in args]
         raise RuntimeError(
-            f"mathfront internal error: the C++ {op.name} refused a normalised call; "
-            "please report it with the arguments' dtypes and shapes"
+            f"mathfront internal error: the C++ {op.name} refused a normalised call "
+            f"({shown}); please report it"
         )
 
     return fallback
 
 
+def _kernel_array(x, dtype) -> np.ndarray:
+    """``x`` as an aligned, native-order ndarray of ``dtype`` (copied only if needed)."""
+    a = np.asarray(x, np.dtype(dtype).newbyteorder("="))
+    return a if a.flags.aligned else a.copy()
+
+
+def _direct(out, dtype) -> bool:
+    """Can the C++ side write into ``out`` as it is?"""
+    return (type(out) is np.ndarray and out.dtype == dtype and out.dtype.isnative
+            and out.flags.aligned)
+
+
+def _into_out(call, result):
+    """The result as the op returns it: in ``out`` if given, else as computed."""
+    if call.out is None:
+        return result
+    call.out[...] = result
+    return call.out
+
+
 def _elementwise(strict, call):
-    arrays = [
-        np.asarray(np.broadcast_to(np.asarray(x, call.dtype), call.shape), order="C")
-        for x in call.operands
-    ]
-    return strict(*arrays, None)
+    dtype = np.result_type(*call.operands)  # NumPy 2 promotion, weak scalars included
+    arrays = [_kernel_array(x, dtype) for x in call.operands]
+    if call.out is not None and _direct(call.out, call.dtype):
+        return strict(*arrays, call.out)  # C++ handles out aliasing an operand
+    return _into_out(call, strict(*arrays, None))
+
+
+def _integer_ddof(op: Op, ddof) -> int:
+    try:
+        return operator.index(ddof)
+    except TypeError:
+        if isinstance(ddof, float) and ddof.is_integer():
+            return int(ddof)
+        raise TypeError(
+            f"mathfront.{op.name}: the compiled backends take an integer ddof, got {ddof!r}"
+        ) from None
 
 
 def _reduction(strict, call):
-    (x,) = call.operands
-    x = np.asarray(x, call.dtype)
-    axes = call.axes
-    kept = [n for i, n in enumerate(x.shape) if i not in axes]
-    rows = np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim)).reshape(
-        int(np.prod(kept)), -1 if x.size else int(np.prod([x.shape[i] for i in axes]))
-    )
-    result = strict(np.ascontiguousarray(rows), -1, False, None, None)
-    return result.reshape(call.shape)[()]
+    op = call.op
+    requested = call.extra.get("dtype")
+    x = call.operands[0]
+    if op.skips_nan and requested is not None and x.dtype.kind == "f" and requested.kind != "f":
+        x = np.where(np.isnan(x), 0, x)  # as NumPy: NaN counts as 0 before an integer cast
+    x = _kernel_array(x, requested or x.dtype)
+    axis = call.axes
+    reshaped = op.name in ("argmin", "argmax") and x.ndim == 0
+    if op.name in ("argmin", "argmax"):
+        x = x.reshape(1) if reshaped else x  # NumPy takes axis 0 of a 0-d array here
+        axis = None if axis is None else axis[0]
+    if "ddof" in op.extra:
+        extra = [_integer_ddof(op, call.extra["ddof"])]
+    else:
+        extra = [None] * len(op.extra)  # dtype=: already applied by the cast above
+    direct = (call.out is not None and requested is None and not reshaped
+              and _direct(call.out, call.dtype) and not np.may_share_memory(call.out, x))
+    if direct:
+        return strict(x, axis, call.keepdims, call.out, *extra)
+    result = np.asarray(strict(x, axis, call.keepdims, None, *extra))
+    # sum/prod with an integer dtype= accumulate in int64, whose low bits are
+    # what NumPy's narrower accumulator would hold.
+    result = result.astype(call.dtype, copy=False).reshape(call.shape)
+    return _into_out(call, result if call.shape else result[()])
+
+
+def _dot(strict, call):
+    x, y = (_kernel_array(v, call.dtype) for v in call.operands)
+    if call.out is None or _direct(call.out, call.dtype):
+        return strict(x, y, call.out)
+    return _into_out(call, strict(x, y, None))
+
+
+_COMPUTE = {REDUCTION: _reduction, DOT: _dot}
 
 
 class CppBackend(Backend):
@@ -77,6 +137,7 @@ class CppBackend(Backend):
                 return f"{LEVEL_ENV}={level!r}: {e}"
         self._module = _cpp
         self._supported = {op: frozenset(d) for op, d in _cpp.supported().items()}
+        _cpp.set_num_threads(get_num_threads())
         return None
 
     def unavailable_reason(self) -> str | None:
@@ -86,38 +147,29 @@ class CppBackend(Backend):
         return self._supported.get(op.name, frozenset())
 
     def kernel(self, op: Op):
-        if op.name not in self._supported:
-            return self._missing(op)
         strict = self._module.bind(op.name, _refused(op))
-        compute = _reduction if op.kind == REDUCTION else _elementwise
+        compute = _COMPUTE.get(op.kind, _elementwise)
         n = op.arity
 
-        def slow(*args):
+        def fallback(*args):
             operands = [
-                np.asarray(x) if isinstance(x, np.ndarray) else x
+                x if type(x) in _checks.PY_SCALARS else np.asarray(x)
                 for x in (_checks.host_operand(op, self.name, x, i) for i, x in enumerate(args[:n]))
             ]
             self.require(op, _checks.involved_dtypes(op, (*operands, *args[n:])))
-            call = _checks.validate(op, operands, args[n:])
-            result = compute(strict, call)
-            if call.out is None:
-                return result
-            call.out[...] = result
-            return call.out
+            return compute(strict, _checks.validate(op, operands, args[n:]))
 
-        return self._module.bind(op.name, slow)
-
-    def _missing(self, op: Op):
-        def kernel(*args):
-            self.require(op, _checks.involved_dtypes(op, args) or [np.dtype(float)])
-
-        return kernel
+        return self._module.bind(op.name, fallback)
 
     def fast_path(self, op: Op, fallback):
         return self._module.bind(op.name, fallback) if op.name in self._supported else None
 
     def num_threads(self) -> int:
         return get_num_threads()
+
+    def num_threads_changed(self, n: int) -> None:
+        if self._module is not None:
+            self._module.set_num_threads(n)
 
     def info(self) -> dict:
         m = self._module

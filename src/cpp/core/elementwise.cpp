@@ -1,0 +1,171 @@
+#include "elementwise.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "../kernels/table.hpp"
+#include "thread_pool.hpp"
+
+namespace mf {
+
+namespace {
+
+// Below this many bytes moved a call stays on one thread: waking a worker
+// costs about as much as moving that much memory (measured; see
+// benchmarks/RESULTS.md).
+constexpr int64_t kParallelBytes = 1 << 20;
+// exp, log, sin, cos and power take about this many times longer per
+// element than add (measured), so they go parallel on smaller arrays.
+constexpr int kSlowOp = 8;
+// Elements per gather/scatter buffer: three buffers of doubles fit in L1.
+constexpr int64_t kChunk = 512;
+
+int64_t last_level_cache_bytes() {
+    static const int64_t bytes = [] {
+        long n = sysconf(_SC_LEVEL3_CACHE_SIZE);
+        if (n <= 0) n = sysconf(_SC_LEVEL2_CACHE_SIZE);
+        return n > 0 ? int64_t(n) : int64_t(8) << 20;
+    }();
+    return bytes;
+}
+
+bool floaty_result(int op, bool binary) {
+    if (binary) return op == int(Binary::divide);
+    return op == int(Unary::sqrt) || op == int(Unary::exp) || op == int(Unary::log) ||
+           op == int(Unary::sin) || op == int(Unary::cos);
+}
+
+DType result_of(int op, bool binary, DType in) {
+    bool integer = in == DType::i32 || in == DType::i64;
+    return integer && floaty_result(op, binary) ? DType::f64 : in;
+}
+
+void gather(char* dst, const char* src, int64_t stride, int64_t n, int64_t size) {
+    if (size == 8) {
+        for (int64_t i = 0; i < n; ++i) std::memcpy(dst + 8 * i, src + i * stride, 8);
+    } else {
+        for (int64_t i = 0; i < n; ++i) std::memcpy(dst + 4 * i, src + i * stride, 4);
+    }
+}
+
+void scatter(char* dst, int64_t stride, const char* src, int64_t n, int64_t size) {
+    if (size == 8) {
+        for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * stride, src + 8 * i, 8);
+    } else {
+        for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * stride, src + 4 * i, 4);
+    }
+}
+
+struct Loop {
+    const KernelTable* k;
+    int nin;
+    BinaryLoops binary;
+    UnaryFn unary;
+    int64_t in_size, out_size;
+    bool stream;  // non-temporal stores for contiguous output runs
+    int cost;     // time per element relative to add (decides threading)
+
+    // One innermost run: p = {out, a[, b]}, strides s, n elements.
+    void run(char* const* p, const int64_t* s, int64_t n) const {
+        const bool out_contiguous = s[0] == out_size;
+        const bool a_contiguous = s[1] == in_size;
+        const bool b_contiguous = nin == 2 && s[2] == in_size;
+        if (out_contiguous && !stream) {
+            if (nin == 1 && a_contiguous) return unary(p[1], p[0], n);
+            if (nin == 2 && a_contiguous && b_contiguous) return binary.vv(p[1], p[2], p[0], n);
+            if (nin == 2 && a_contiguous && s[2] == 0) return binary.vs(p[1], p[2], p[0], n);
+            if (nin == 2 && s[1] == 0 && b_contiguous) return binary.sv(p[1], p[2], p[0], n);
+        }
+        // Through buffers: gather what is strided, compute contiguously,
+        // then scatter or stream the result.
+        alignas(64) char a_buf[kChunk * 8], b_buf[kChunk * 8], out_buf[kChunk * 8];
+        for (int64_t at = 0; at < n; at += kChunk) {
+            const int64_t m = std::min(kChunk, n - at);
+            const char* a = p[1] + at * s[1];
+            // A broadcast (stride 0) operand of a binary op is read as one
+            // value by the _sv/_vs kernels; everything else strided is gathered.
+            if (!a_contiguous && (nin == 1 || s[1] != 0)) {
+                gather(a_buf, a, s[1], m, in_size);
+                a = a_buf;
+            }
+            char* out = out_contiguous && !stream ? p[0] + at * s[0] : out_buf;
+            if (nin == 1) {
+                unary(a, out, m);
+            } else {
+                const char* b = p[2] + at * s[2];
+                if (!b_contiguous && s[2] != 0) {
+                    gather(b_buf, b, s[2], m, in_size);
+                    b = b_buf;
+                }
+                if (s[1] == 0 && s[2] == 0) {  // both broadcast: one value, repeated
+                    binary.vv(a, b, out, 1);
+                    for (int64_t i = 1; i < m; ++i) std::memcpy(out + i * out_size, out, out_size);
+                } else if (s[1] == 0) {
+                    binary.sv(a, b, out, m);
+                } else if (s[2] == 0) {
+                    binary.vs(a, b, out, m);
+                } else {
+                    binary.vv(a, b, out, m);
+                }
+            }
+            if (out == out_buf) {
+                if (out_contiguous) k->stream_copy(p[0] + at * s[0], out_buf, m * out_size);
+                else scatter(p[0] + at * s[0], s[0], out_buf, m, out_size);
+            }
+        }
+    }
+};
+
+void run(const Loop& loop, Space& space) {
+    simplify(space, kSortAxes | kFlipAxes);  // operand 0, the output, in memory order
+    const int64_t total = space.size();
+    if (total == 0) return;
+    // Work, in bytes of memory traffic; compute-bound ops count for more.
+    const int64_t bytes = total * (loop.out_size + loop.nin * loop.in_size) * loop.cost;
+    Loop l = loop;
+    const int inner = space.ndim - 1;
+    l.stream = total * loop.out_size > last_level_cache_bytes() &&
+               (space.ndim == 0 || space.strides[0][inner] == loop.out_size);
+    const int threads = bytes < kParallelBytes ? 1 : num_threads();
+    // Chunks of whole cache lines, a few per thread so that none idles long.
+    const int64_t align = 64 / std::min<int64_t>(loop.out_size, 64);
+    int64_t chunk = (total + 4 * threads - 1) / (4 * threads);
+    chunk = std::max<int64_t>((chunk + align - 1) / align * align, 16384);
+    const int64_t ntasks = threads == 1 ? 1 : (total + chunk - 1) / chunk;
+    const int64_t per_task = threads == 1 ? total : chunk;
+    auto task = [&](int64_t t) {
+        for_each_run(space, t * per_task, std::min(total, (t + 1) * per_task),
+                     [&](char* const* p, int64_t n, int64_t) {
+                         int64_t s[kMaxOperands] = {};
+                         for (int o = 0; o < space.nops; ++o)
+                             s[o] = space.ndim ? space.strides[o][inner] : 0;
+                         l.run(p, s, n);
+                     });
+        if (l.stream) l.k->store_fence();
+    };
+    parallel_for(ntasks, task);
+}
+
+}  // namespace
+
+DType result_dtype(Binary op, DType in) { return result_of(int(op), true, in); }
+DType result_dtype(Unary op, DType in) { return result_of(int(op), false, in); }
+
+void elementwise(Binary op, DType in, Space space) {
+    const KernelTable& k = kernels();
+    Loop loop{&k, 2, k.binary[int(op)][int(in)], nullptr, itemsize(in),
+              itemsize(result_dtype(op, in)), false, op == Binary::power ? kSlowOp : 1};
+    run(loop, space);
+}
+
+void elementwise(Unary op, DType in, Space space) {
+    const KernelTable& k = kernels();
+    const bool slow = op == Unary::exp || op == Unary::log || op == Unary::sin || op == Unary::cos;
+    Loop loop{&k, 1, {}, k.unary[int(op)][int(in)], itemsize(in), itemsize(result_dtype(op, in)),
+              false, slow ? kSlowOp : 1};
+    run(loop, space);
+}
+
+}  // namespace mf

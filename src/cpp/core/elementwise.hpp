@@ -1,0 +1,24 @@
+// Elementwise ops over strided, broadcast operands.
+#pragma once
+
+#include <cstdint>
+
+#include "dtype.hpp"
+#include "ops.hpp"
+#include "strided.hpp"
+
+namespace mf {
+
+// The result dtype of an op on inputs of dtype `in` (NumPy's: float64 for
+// divide, sqrt, exp, log, sin, cos of integers; `in` otherwise).
+DType result_dtype(Binary op, DType in);
+DType result_dtype(Unary op, DType in);
+
+// out = op(a, b) / op(a). `space` holds the output as operand 0, then the
+// inputs, all of the output's shape (zero strides where broadcast). An input
+// may be the very same memory as the output, but must not overlap it
+// otherwise (the caller copies it first). Runs on the thread pool.
+void elementwise(Binary op, DType in, Space space);
+void elementwise(Unary op, DType in, Space space);
+
+}  // namespace mf

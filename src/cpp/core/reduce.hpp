@@ -1,0 +1,46 @@
+// Reductions over any axes of a strided array, and the 1-D dot product.
+#pragma once
+
+#include <cstdint>
+
+#include "dtype.hpp"
+#include "ops.hpp"
+#include "strided.hpp"
+
+namespace mf {
+
+// NumPy's result dtype: int64 for sums/products of integers and bool,
+// float64 for their means and variances, int64 (intp) for argmin/argmax.
+DType result_dtype(Reduction op, DType in);
+
+// Conditions under which NumPy warns; reduce() reports them, the caller warns.
+enum ReduceWarning : int {
+    kWarnEmptyMean = 1,  // "Mean of empty slice"
+    kWarnAllNan = 2,     // "All-NaN slice encountered"
+    kWarnDof = 4,        // "Degrees of freedom <= 0 for slice"
+};
+
+struct ReduceCall {
+    Reduction op;
+    DType in;
+    int ndim;
+    const int64_t* shape;
+    const int64_t* strides;    // bytes
+    const char* data;
+    const bool* reduced;       // per axis; argmin/argmax over all axes reduce the flattened array
+    char* out;                 // of result_dtype(op, in)
+    const int64_t* out_strides;  // per axis of the input; read for kept axes only
+    int64_t ddof;              // var, std, nanvar, nanstd
+};
+
+// Writes one result per kept index. Reductions over an empty set give
+// NumPy's value (0, 1, NaN); the caller refuses the ops without identity
+// (min, max, argmin, argmax) on empty input first. Returns ReduceWarning bits.
+int reduce(const ReduceCall& call);
+
+// Sum of a[i] * b[i] for the strided 1-D vectors a and b, written to `out`
+// in `in`'s dtype.
+void dot(DType in, const char* a, int64_t a_stride, const char* b, int64_t b_stride, int64_t n,
+         char* out);
+
+}  // namespace mf

@@ -1,0 +1,225 @@
+// Elementwise ops as functors, and the loops that apply them. Included inside
+// each SIMD level's namespace by kernels.cpp (see vmath.hpp for why no std::).
+//
+// A functor has Out<T> (the result type for input type T) and f(a[, b]).
+// Ops with a limited fast range (exp, log, sin, cos) also have fast(a) and
+// slow(a): the loop checks a block for values outside the range first and
+// only then pays for libm on them, so the common case stays one vector loop.
+//
+// Integer arithmetic goes through unsigned types: it wraps as NumPy's does
+// instead of being undefined behaviour.
+
+template <class T>
+using Unsigned = std::make_unsigned_t<T>;
+
+// divide, sqrt, exp, ... of an integer give float64, as in NumPy.
+template <class T>
+using FloatOf = std::conditional_t<is_float_v<T>, T, double>;
+
+// Elements per block of the loops with a slow path (fits in L1 twice over).
+constexpr int64_t kBlock = 256;
+
+struct Add {
+    template <class T> using Out = T;
+    template <class T> static T f(T a, T b) {
+        if constexpr (is_float_v<T>) return a + b;
+        else return T(Unsigned<T>(a) + Unsigned<T>(b));
+    }
+};
+
+struct Subtract {
+    template <class T> using Out = T;
+    template <class T> static T f(T a, T b) {
+        if constexpr (is_float_v<T>) return a - b;
+        else return T(Unsigned<T>(a) - Unsigned<T>(b));
+    }
+};
+
+struct Multiply {
+    template <class T> using Out = T;
+    template <class T> static T f(T a, T b) {
+        if constexpr (is_float_v<T>) return a * b;
+        else return T(Unsigned<T>(a) * Unsigned<T>(b));
+    }
+};
+
+struct Divide {
+    template <class T> using Out = FloatOf<T>;
+    template <class T> static Out<T> f(T a, T b) { return Out<T>(a) / Out<T>(b); }
+};
+
+// NaN propagates from either side, as in np.maximum / np.minimum.
+struct Maximum {
+    template <class T> using Out = T;
+    template <class T> static T f(T a, T b) { return (a > b) | (a != a) ? a : b; }
+};
+
+struct Minimum {
+    template <class T> using Out = T;
+    template <class T> static T f(T a, T b) { return (a < b) | (a != a) ? a : b; }
+};
+
+struct Power {
+    template <class T> using Out = T;
+    template <class T> static T f(T a, T b) {
+        if constexpr (std::is_same_v<T, float>) {
+            return __builtin_powf(a, b);
+        } else if constexpr (std::is_same_v<T, double>) {
+            return __builtin_pow(a, b);
+        } else {  // by squaring, modulo 2^bits; the driver refuses negative exponents first
+            Unsigned<T> result = 1, base = Unsigned<T>(a), e = Unsigned<T>(b);
+            while (e) {
+                if (e & 1) result *= base;
+                base *= base;
+                e >>= 1;
+            }
+            return T(result);
+        }
+    }
+};
+
+struct Negative {
+    template <class T> using Out = T;
+    template <class T> static T f(T a) {
+        if constexpr (is_float_v<T>) return -a;
+        else return T(Unsigned<T>(0) - Unsigned<T>(a));
+    }
+};
+
+struct Abs {
+    template <class T> using Out = T;
+    template <class T> static T f(T a) {
+        if constexpr (is_float_v<T>) return __builtin_copysign(a, T(1));  // clears the sign, NaN too
+        else return a < 0 ? T(Unsigned<T>(0) - Unsigned<T>(a)) : a;  // abs(INT_MIN) == INT_MIN
+    }
+};
+
+struct Sqrt {
+    template <class T> using Out = FloatOf<T>;
+    template <class T> static Out<T> f(T a) {
+        if constexpr (std::is_same_v<T, float>) return __builtin_sqrtf(a);
+        else return __builtin_sqrt(double(a));
+    }
+};
+
+// exp, log, sin, cos: computed in double (float32 rounds the double result,
+// which is then almost always the correctly rounded float).
+#define MF_VMATH_FUNCTOR(Name, fn, fast_fn)                                          \
+    struct Name {                                                                    \
+        template <class T> using Out = FloatOf<T>;                                   \
+        template <class T> static Out<T> f(T a) { return Out<T>(vmath::fn(double(a))); } \
+        template <class T> static bool fast(T a) { return vmath::fast_fn(double(a)); }  \
+        template <class T> static Out<T> slow(T a) { return Out<T>(__builtin_##fn(double(a))); } \
+    };
+MF_VMATH_FUNCTOR(Exp, exp, fast_exp)
+MF_VMATH_FUNCTOR(Log, log, fast_log)
+MF_VMATH_FUNCTOR(Sin, sin, fast_trig)
+MF_VMATH_FUNCTOR(Cos, cos, fast_trig)
+#undef MF_VMATH_FUNCTOR
+
+template <class Op, class = void>
+struct HasSlowPath : std::false_type {};
+template <class Op>
+struct HasSlowPath<Op, std::void_t<decltype(&Op::template slow<double>)>> : std::true_type {};
+
+// The loops. `#pragma GCC ivdep`: out may be the very same buffer as an
+// input (out=x), which is safe because element i is stored after it is read;
+// without the pragma GCC would check for overlap and fall back to scalar code.
+
+template <class Op, class T>
+void binary_vv(const void* a_, const void* b_, void* out_, int64_t n) {
+    auto a = static_cast<const T*>(a_);
+    auto b = static_cast<const T*>(b_);
+    auto out = static_cast<typename Op::template Out<T>*>(out_);
+#pragma GCC ivdep
+    for (int64_t i = 0; i < n; ++i) out[i] = Op::template f<T>(a[i], b[i]);
+}
+
+template <class Op, class T>
+void binary_vs(const void* a_, const void* b_, void* out_, int64_t n) {
+    auto a = static_cast<const T*>(a_);
+    const T b = *static_cast<const T*>(b_);
+    auto out = static_cast<typename Op::template Out<T>*>(out_);
+#pragma GCC ivdep
+    for (int64_t i = 0; i < n; ++i) out[i] = Op::template f<T>(a[i], b);
+}
+
+template <class Op, class T>
+void binary_sv(const void* a_, const void* b_, void* out_, int64_t n) {
+    const T a = *static_cast<const T*>(a_);
+    auto b = static_cast<const T*>(b_);
+    auto out = static_cast<typename Op::template Out<T>*>(out_);
+#pragma GCC ivdep
+    for (int64_t i = 0; i < n; ++i) out[i] = Op::template f<T>(a, b[i]);
+}
+
+template <class Op, class T>
+void unary_v(const void* a_, void* out_, int64_t n) {
+    auto a = static_cast<const T*>(a_);
+    auto out = static_cast<typename Op::template Out<T>*>(out_);
+    if constexpr (!HasSlowPath<Op>::value) {
+#pragma GCC ivdep
+        for (int64_t i = 0; i < n; ++i) out[i] = Op::template f<T>(a[i]);
+    } else {
+        for (int64_t start = 0; start < n; start += kBlock) {
+            const int64_t stop = start + kBlock < n ? start + kBlock : n;
+            int64_t slow = 0;
+            for (int64_t i = start; i < stop; ++i) slow += !Op::template fast<T>(a[i]);
+            if (slow) {  // rare: overflow, NaN, huge arguments
+                for (int64_t i = start; i < stop; ++i)
+                    out[i] = Op::template fast<T>(a[i]) ? Op::template f<T>(a[i])
+                                                       : Op::template slow<T>(a[i]);
+                continue;
+            }
+#pragma GCC ivdep
+            for (int64_t i = start; i < stop; ++i) out[i] = Op::template f<T>(a[i]);
+        }
+    }
+}
+
+template <class Op, class T>
+constexpr BinaryLoops binary_loops() {
+    return {binary_vv<Op, T>, binary_vs<Op, T>, binary_sv<Op, T>};
+}
+
+// Non-temporal copy for outputs larger than the last-level cache. The caller
+// fences (store_fence) once it has streamed all it will: a fence per call
+// would drain the write-combining buffers every few kilobytes.
+void stream_copy(void* dst_, const void* src_, int64_t bytes) {
+    auto dst = static_cast<char*>(dst_);
+    auto src = static_cast<const char*>(src_);
+#if defined(__AVX__) || defined(__SSE2__)
+#if defined(__AVX512F__)
+    using Vec = __m512i;
+#elif defined(__AVX__)
+    using Vec = __m256i;
+#else
+    using Vec = __m128i;
+#endif
+    constexpr int64_t kWidth = sizeof(Vec);
+    int64_t head = (kWidth - reinterpret_cast<uintptr_t>(dst) % kWidth) % kWidth;
+    head = head < bytes ? head : bytes;
+    __builtin_memcpy(dst, src, head);
+    int64_t i = head;
+    for (; i + kWidth <= bytes; i += kWidth) {
+#if defined(__AVX512F__)
+        _mm512_stream_si512(reinterpret_cast<Vec*>(dst + i), _mm512_loadu_si512(src + i));
+#elif defined(__AVX__)
+        _mm256_stream_si256(reinterpret_cast<Vec*>(dst + i),
+                            _mm256_loadu_si256(reinterpret_cast<const Vec*>(src + i)));
+#else
+        _mm_stream_si128(reinterpret_cast<Vec*>(dst + i),
+                         _mm_loadu_si128(reinterpret_cast<const Vec*>(src + i)));
+#endif
+    }
+    __builtin_memcpy(dst + i, src + i, bytes - i);
+#else
+    __builtin_memcpy(dst, src, bytes);
+#endif
+}
+
+void store_fence() {
+#if defined(__SSE2__)
+    _mm_sfence();
+#endif
+}

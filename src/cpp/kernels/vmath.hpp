@@ -1,0 +1,159 @@
+// Branch-free exp, log, sin and cos in double precision that GCC vectorises
+// at every SIMD level (libm's versions are calls, which stop vectorisation).
+//
+// Each function is exact to about one ulp on its "fast range" and says so
+// through fast_*(x); values outside it (overflow, subnormals, NaN, huge
+// arguments) are recomputed by the caller with libm, so no branch sits in the
+// vector loop. Included inside each level's namespace: no std:: calls.
+//
+// Methods: Cody-Waite range reduction with polynomial kernels (Cephes for
+// sin/cos, fdlibm for log, a degree-13 Taylor series for exp), integer
+// conversions through the 1.5 * 2^52 "magic number" so that no double<->int64
+// conversion instruction is needed (AVX2 has none).
+
+#pragma once
+
+namespace vmath {
+
+// Bit tricks on unsigned integers: their arithmetic wraps instead of being undefined.
+using u64 = unsigned long long;
+inline u64 bits_of(double x) { return __builtin_bit_cast(u64, x); }
+inline double from_bits(u64 b) { return __builtin_bit_cast(double, b); }
+
+constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
+
+// ---- exp ----------------------------------------------------------------------------
+
+constexpr double kExpHi = 709.0;   // exp(709) < DBL_MAX: 2^k stays a normal number
+constexpr double kExpLo = -708.0;  // exp(-708) > DBL_MIN: no subnormal result
+
+inline bool fast_exp(double x) { return (x >= kExpLo) & (x <= kExpHi); }
+
+inline double exp(double x) {
+    constexpr double kLog2e = 1.4426950408889634074;
+    constexpr double kLn2Hi = 6.93147180369123816490e-01;  // ln2 to 32 bits: k*kLn2Hi is exact
+    constexpr double kLn2Lo = 1.90821492927058770002e-10;
+    // Out of range (and NaN, which fails every comparison): the caller recomputes
+    // those with libm. Single comparisons, not fast_exp(): a bool would stop GCC
+    // from vectorising the selects.
+    x = x <= kExpHi ? x : 0.0;
+    x = x >= kExpLo ? x : 0.0;
+    double kd = x * kLog2e + kMagic;
+    u64 k = bits_of(kd) - bits_of(kMagic);  // round(x / ln2), as a two's complement integer
+    kd -= kMagic;
+    double r = (x - kd * kLn2Hi) - kd * kLn2Lo;   // |r| <= ln2 / 2
+    // exp(r) by its Taylor series to r^13: the truncation error is below 2^-60 on |r| <= ln2/2.
+    double p = 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r * r + r;  // exp(r) - 1, accurate near 0
+    return (1.0 + p) * from_bits((k + 1023) << 52);
+}
+
+// ---- log ----------------------------------------------------------------------------
+
+inline bool fast_log(double x) { return (x >= 2.2250738585072014e-308) & (x <= 1.7976931348623157e308); }
+
+inline double log(double x) {
+    constexpr double kLn2Hi = 6.93147180369123816490e-01;
+    constexpr double kLn2Lo = 1.90821492927058770002e-10;
+    constexpr double kSqrt2 = 1.41421356237309504880;
+    // fdlibm's e_log.c coefficients for log(1+f) on sqrt(2)/2 <= 1+f < sqrt(2).
+    constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
+                     Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
+                     Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+                     Lg7 = 1.479819860511658591e-01;
+    x = x >= 2.2250738585072014e-308 ? x : 1.0;  // the caller recomputes these with libm
+    x = x <= 1.7976931348623157e308 ? x : 1.0;
+    u64 b = bits_of(x);
+    u64 field = (b >> 52) & 0x7ff;
+    double m = from_bits((b & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);  // in [1, 2)
+    // The exponent as a double without an int64 -> double conversion instruction.
+    double e = from_bits(field | 0x4330000000000000ULL) - (4503599627370496.0 + 1023.0);
+    bool high = m > kSqrt2;
+    m = high ? m * 0.5 : m;
+    e = high ? e + 1.0 : e;
+    double f = m - 1.0;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double w = z * z;
+    double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
+    double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+    double R = t2 + t1;
+    double hfsq = 0.5 * f * f;
+    return e * kLn2Hi - ((hfsq - (s * (hfsq + R) + e * kLn2Lo)) - f);
+}
+
+// ---- sin, cos -----------------------------------------------------------------------
+
+// Beyond this the three-part reduction by pi/4 loses bits; libm takes over.
+constexpr double kTrigMax = 1.0e8;
+
+inline bool fast_trig(double x) { return (x >= -kTrigMax) & (x <= kTrigMax); }
+
+// sin(z) and cos(z) on |z| <= pi/4 (Cephes sin.c coefficients).
+inline double sin_kernel(double z, double zz) {
+    double p = 1.58962301576546568060e-10;
+    p = p * zz - 2.50507477628578072866e-8;
+    p = p * zz + 2.75573136213857245213e-6;
+    p = p * zz - 1.98412698295895385996e-4;
+    p = p * zz + 8.33333333332211858878e-3;
+    p = p * zz - 1.66666666666666307295e-1;
+    return z + z * zz * p;
+}
+
+inline double cos_kernel(double zz) {
+    double p = -1.13585365213876817300e-11;
+    p = p * zz + 2.08757008419747316778e-9;
+    p = p * zz - 2.75573141792967388112e-7;
+    p = p * zz + 2.48015872888517045348e-5;
+    p = p * zz - 1.38888888888730564116e-3;
+    p = p * zz + 4.16666666666665929218e-2;
+    return 1.0 - 0.5 * zz + zz * zz * p;
+}
+
+struct Reduced {
+    double z;       // |z| <= pi/4
+    double octant;  // j mod 8 as a double: 0, 2, 4 or 6
+};
+
+// |x| = j * pi/4 + z with j even.
+inline Reduced reduce_quarter_pi(double ax) {
+    constexpr double kFourOverPi = 1.27323954473516268615;
+    // pi/4 split so that j * kDP1 and j * kDP2 are exact for j < 2^29.
+    constexpr double kDP1 = 7.85398125648498535156e-1, kDP2 = 3.77489470793079817668e-8,
+                     kDP3 = 2.69515142907905952645e-15;
+    double j = __builtin_floor(ax * kFourOverPi);
+    j += j - 2.0 * __builtin_floor(j * 0.5);  // round odd j up to even
+    return {((ax - j * kDP1) - j * kDP2) - j * kDP3, j - 8.0 * __builtin_floor(j * 0.125)};
+}
+
+inline double sin(double x) {
+    // No clamp: beyond kTrigMax the arithmetic stays floating point and merely
+    // inexact, and the caller recomputes those values with libm.
+    auto [z, octant] = reduce_quarter_pi(__builtin_fabs(x));
+    double zz = z * z;
+    double r = (octant == 2.0) | (octant == 6.0) ? cos_kernel(zz) : sin_kernel(z, zz);
+    r = octant >= 4.0 ? -r : r;              // sin(|x|)
+    return __builtin_copysign(1.0, x) * r;   // sin is odd (and keeps -0.0)
+}
+
+inline double cos(double x) {
+    // No clamp: beyond kTrigMax the arithmetic stays floating point and merely
+    // inexact, and the caller recomputes those values with libm.
+    auto [z, octant] = reduce_quarter_pi(__builtin_fabs(x));
+    double zz = z * z;
+    double r = (octant == 2.0) | (octant == 6.0) ? sin_kernel(z, zz) : cos_kernel(zz);
+    return (octant == 2.0) | (octant == 4.0) ? -r : r;
+}
+
+}  // namespace vmath
