@@ -62,7 +62,7 @@ struct Loop {
     const KernelTable* k;
     int nin;
     BinaryLoops binary;
-    UnaryFn unary;
+    UnaryLoops unary;
     int64_t in_size, out_size;
     bool stream;  // non-temporal stores for contiguous output runs
     int cost;     // time per element relative to add (decides threading)
@@ -72,11 +72,14 @@ struct Loop {
         const bool out_contiguous = s[0] == out_size;
         const bool a_contiguous = s[1] == in_size;
         const bool b_contiguous = nin == 2 && s[2] == in_size;
-        if (out_contiguous && !stream) {
-            if (nin == 1 && a_contiguous) return unary(p[1], p[0], n);
-            if (nin == 2 && a_contiguous && b_contiguous) return binary.vv(p[1], p[2], p[0], n);
-            if (nin == 2 && a_contiguous && s[2] == 0) return binary.vs(p[1], p[2], p[0], n);
-            if (nin == 2 && s[1] == 0 && b_contiguous) return binary.sv(p[1], p[2], p[0], n);
+        if (out_contiguous) {
+            if (nin == 1 && a_contiguous) return (stream ? unary.v_nt : unary.v)(p[1], p[0], n);
+            if (nin == 2 && a_contiguous && b_contiguous)
+                return (stream ? binary.vv_nt : binary.vv)(p[1], p[2], p[0], n);
+            if (nin == 2 && a_contiguous && s[2] == 0)
+                return (stream ? binary.vs_nt : binary.vs)(p[1], p[2], p[0], n);
+            if (nin == 2 && s[1] == 0 && b_contiguous)
+                return (stream ? binary.sv_nt : binary.sv)(p[1], p[2], p[0], n);
         }
         // Through buffers: gather what is strided, compute contiguously,
         // then scatter or stream the result.
@@ -92,7 +95,7 @@ struct Loop {
             }
             char* out = out_contiguous && !stream ? p[0] + at * s[0] : out_buf;
             if (nin == 1) {
-                unary(a, out, m);
+                unary.v(a, out, m);
             } else {
                 const char* b = p[2] + at * s[2];
                 if (!b_contiguous && s[2] != 0) {
@@ -155,7 +158,7 @@ DType result_dtype(Unary op, DType in) { return result_of(int(op), false, in); }
 
 void elementwise(Binary op, DType in, Space space) {
     const KernelTable& k = kernels();
-    Loop loop{&k, 2, k.binary[int(op)][int(in)], nullptr, itemsize(in),
+    Loop loop{&k, 2, k.binary[int(op)][int(in)], {}, itemsize(in),
               itemsize(result_dtype(op, in)), false, op == Binary::power ? kSlowOp : 1};
     run(loop, space);
 }

@@ -40,10 +40,10 @@ constexpr void set_binary(KernelTable& t, Binary op) {
 template <class Op>
 constexpr void set_unary(KernelTable& t, Unary op) {
     auto& row = t.unary[static_cast<int>(op)];
-    row[static_cast<int>(DType::i32)] = unary_v<Op, int32_t>;
-    row[static_cast<int>(DType::i64)] = unary_v<Op, int64_t>;
-    row[static_cast<int>(DType::f32)] = unary_v<Op, float>;
-    row[static_cast<int>(DType::f64)] = unary_v<Op, double>;
+    row[static_cast<int>(DType::i32)] = unary_loops<Op, int32_t>();
+    row[static_cast<int>(DType::i64)] = unary_loops<Op, int64_t>();
+    row[static_cast<int>(DType::f32)] = unary_loops<Op, float>();
+    row[static_cast<int>(DType::f64)] = unary_loops<Op, double>();
 }
 
 template <class T, DType D>

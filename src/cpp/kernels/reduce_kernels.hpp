@@ -28,49 +28,70 @@ inline bool better(T candidate, T current) {
 
 // ---- sums -----------------------------------------------------------------------------
 
-// Sum (and, skipping NaN, count) of load(i) for i in [lo, hi): lanes within a
-// leaf, pairwise above it, as NumPy sums floats (error grows as log n).
+// kLanes running sums, added lane by lane (vectorised) until the very end.
+struct Lanes {
+    double v[kLanes];
+};
+
+inline void add_lanes(Lanes& into, const Lanes& from) {
+    for (int j = 0; j < kLanes; ++j) into.v[j] += from.v[j];
+}
+
+inline double total_of(Lanes t) {
+    for (int width = kLanes / 2; width > 0; width /= 2)
+        for (int j = 0; j < width; ++j) t.v[j] += t.v[j + width];
+    return t.v[0];
+}
+
+// Sum (and, skipping NaN, count) of load(i) for i in [lo, hi), pairwise as
+// NumPy sums floats, so the error grows as log n: each leaf adds kLeaf /
+// kLanes terms per lane, and leaves merge in a binary counter (a merge of
+// two leaves, then of two pairs, ...). The lanes stay a vector throughout
+// and meet only at the end: a horizontal combine per leaf would stall the
+// loads and cost a third of the memory bandwidth.
 template <bool Skip, class Load>
 void pairwise(const Load& load, int64_t lo, int64_t hi, double& sum, double& count) {
-    int64_t n = hi - lo;
-    if (n > kLeaf) {
-        int64_t half = n / 2;
-        half -= half % kLanes;
-        double s2, c2;
-        pairwise<Skip>(load, lo, lo + half, sum, count);
-        pairwise<Skip>(load, lo + half, hi, s2, c2);
-        sum += s2;
-        count += c2;
-        return;
-    }
-    double s[kLanes] = {}, c[kLanes] = {};
+    Lanes sums[64], counts[64];  // level l holds 2^l leaves; only filled levels are read
+    uint64_t filled = 0;
     int64_t i = lo;
-    for (; i + kLanes <= hi; i += kLanes) {
-        for (int j = 0; j < kLanes; ++j) {
-            double v = load(i + j);
-            if constexpr (Skip) {
-                bool valid = v == v;
-                s[j] += valid ? v : 0.0;
-                c[j] += valid ? 1.0 : 0.0;
-            } else {
-                s[j] += v;
+    for (; i + kLeaf <= hi; i += kLeaf) {
+        Lanes s = {}, c = {};
+        for (int64_t k = i; k < i + kLeaf; k += kLanes) {
+            for (int j = 0; j < kLanes; ++j) {
+                double v = load(k + j);
+                if constexpr (Skip) {
+                    bool valid = v == v;
+                    s.v[j] += valid ? v : 0.0;
+                    c.v[j] += valid ? 1.0 : 0.0;
+                } else {
+                    s.v[j] += v;
+                }
             }
         }
-    }
-    for (int width = kLanes / 2; width > 0; width /= 2) {
-        for (int j = 0; j < width; ++j) {
-            s[j] += s[j + width];
-            c[j] += c[j + width];
+        int l = 0;
+        for (; filled >> l & 1; ++l) {
+            add_lanes(s, sums[l]);
+            if constexpr (Skip) add_lanes(c, counts[l]);
+            filled &= ~(uint64_t(1) << l);
         }
+        sums[l] = s;
+        if constexpr (Skip) counts[l] = c;
+        filled |= uint64_t(1) << l;
     }
-    for (; i < hi; ++i) {
+    Lanes s = {}, c = {};
+    for (int l = 63; l >= 0; --l) {  // higher levels hold earlier leaves
+        if (!(filled >> l & 1)) continue;
+        add_lanes(s, sums[l]);
+        if constexpr (Skip) add_lanes(c, counts[l]);
+    }
+    for (; i < hi; ++i) {  // the last, partial leaf
         double v = load(i);
         bool valid = !Skip || v == v;
-        s[0] += valid ? v : 0.0;
-        c[0] += valid ? 1.0 : 0.0;
+        s.v[i % kLanes] += valid ? v : 0.0;
+        c.v[i % kLanes] += valid ? 1.0 : 0.0;
     }
-    sum = s[0];
-    count = Skip ? c[0] : double(n);
+    sum = total_of(s);
+    count = Skip ? total_of(c) : double(hi - lo);
 }
 
 // Integer sums and products wrap modulo 2^64, so any order gives the same bits.

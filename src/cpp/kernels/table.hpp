@@ -17,14 +17,17 @@
 
 namespace mf {
 
-// out[i] = f(a[i], b[i]); the _vs/_sv forms read a single value of b / a.
+// out[i] = f(a[i], b[i]); the _vs/_sv forms read a single value of b / a;
+// the _nt forms write out with non-temporal stores (outputs beyond the LLC).
 using BinaryFn = void (*)(const void* a, const void* b, void* out, int64_t n);
 struct BinaryLoops {
-    BinaryFn vv = nullptr;
-    BinaryFn vs = nullptr;
-    BinaryFn sv = nullptr;
+    BinaryFn vv = nullptr, vs = nullptr, sv = nullptr;
+    BinaryFn vv_nt = nullptr, vs_nt = nullptr, sv_nt = nullptr;
 };
 using UnaryFn = void (*)(const void* a, void* out, int64_t n);
+struct UnaryLoops {
+    UnaryFn v = nullptr, v_nt = nullptr;
+};
 
 // Reduce x[0, n) into *state (overwritten). flags: KernelFlags.
 using RowFn = void (*)(const void* x, int64_t n, int flags, void* state);
@@ -50,7 +53,7 @@ struct MomentSlab { double* n; double* mean; double* m2; };
 struct KernelTable {
     const char* level;
     BinaryLoops binary[kNumBinary][kNumDTypes];  // null for bool
-    UnaryFn unary[kNumUnary][kNumDTypes];
+    UnaryLoops unary[kNumUnary][kNumDTypes];
     RowFn row[kNumFamilies][kNumDTypes];
     SlabFn slab[kNumFamilies][kNumDTypes];
     DotFn dot[kNumDTypes];
