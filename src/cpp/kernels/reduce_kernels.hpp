@@ -84,12 +84,25 @@ void pairwise(const Load& load, int64_t lo, int64_t hi, double& sum, double& cou
         add_lanes(s, sums[l]);
         if constexpr (Skip) add_lanes(c, counts[l]);
     }
-    for (; i < hi; ++i) {  // the last, partial leaf
+    // The last, partial leaf: whole lane groups vectorised, then the rest
+    // (rows shorter than a leaf are common: axis=-1 of a matrix).
+    Lanes ts = {}, tc = {};
+    for (; i + kLanes <= hi; i += kLanes) {
+        for (int j = 0; j < kLanes; ++j) {
+            double v = load(i + j);
+            bool valid = !Skip || v == v;
+            ts.v[j] += valid ? v : 0.0;
+            tc.v[j] += valid ? 1.0 : 0.0;
+        }
+    }
+    for (int j = 0; i < hi; ++i, ++j) {
         double v = load(i);
         bool valid = !Skip || v == v;
-        s.v[i % kLanes] += valid ? v : 0.0;
-        c.v[i % kLanes] += valid ? 1.0 : 0.0;
+        ts.v[j] += valid ? v : 0.0;
+        tc.v[j] += valid ? 1.0 : 0.0;
     }
+    add_lanes(s, ts);
+    if constexpr (Skip) add_lanes(c, tc);
     sum = total_of(s);
     count = Skip ? total_of(c) : double(hi - lo);
 }
