@@ -18,7 +18,7 @@ import subprocess
 import mathfront as mf
 import numpy as np
 from mathfront import _cpp
-from mathfront.bench.timing import interleaved, median
+from mathfront.bench.timing import interleaved
 
 
 class Row:
@@ -104,7 +104,7 @@ def main():
         for row in table:
             times = interleaved({"numpy": row.numpy_fn, "mf": row.mf_fn}, rounds=args.rounds,
                                 min_seconds=0.05)
-            tn, tm = median(times["numpy"]), median(times["mf"])
+            tn, tm = times["numpy"].median, times["mf"].median
             if row.kind == "time":  # small arrays: our time as a multiple of NumPy's
                 ratio, shown, met = tm / tn, f"{tm / tn:.2f}x time", tm / tn <= row.target
                 target = f"≤ {row.target}x time"
@@ -120,7 +120,7 @@ def main():
         print("\n| add size | numpy µs | cpp µs | auto µs | auto / faster | target | met |")
         print("|---:|---:|---:|---:|---:|---:|:-:|")
         for size, cases in auto_rows():
-            times = {k: median(v) for k, v in interleaved(cases, rounds=args.rounds).items()}
+            times = {k: v.median for k, v in interleaved(cases, rounds=args.rounds).items()}
             ratio = times["auto"] / min(times["numpy"], times["cpp"])
             met = "yes" if ratio <= 1.1 else "NO"
             print(f"| {size} | {times['numpy'] * 1e6:.3g} | {times['cpp'] * 1e6:.3g} | "

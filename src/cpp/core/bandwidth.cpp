@@ -43,7 +43,7 @@ Bandwidth measure_bandwidth(int64_t bytes, int repeats) {
     parallel_for(chunks, [&](int64_t i) {
         for (int64_t j = i * kChunk; j < std::min(n, (i + 1) * kChunk); ++j) a[j] = b[j] = c[j] = 1.0;
     });
-    Bandwidth best{0, 0, 0};
+    Bandwidth best{0, 0, 0, 0};
     const double gb = double(n) * sizeof(double) / 1e9;
     for (int r = 0; r < repeats; ++r) {
         double read = seconds([&] {
@@ -72,6 +72,14 @@ Bandwidth measure_bandwidth(int64_t bytes, int repeats) {
             s.strides[0][0] = s.strides[1][0] = s.strides[2][0] = sizeof(double);
             elementwise(Binary::add, DType::f64, s);
         });
+        double triad = seconds([&] {
+            parallel_for(chunks, [&](int64_t i) {
+                const int64_t at = i * kChunk;
+                k.triad(b.get() + at, c.get() + at, 3.0, a.get() + at, std::min(kChunk, n - at));
+                k.store_fence();
+            });
+        });
+        best.triad = std::max(best.triad, 3 * gb / triad);
         best.read = std::max(best.read, gb / read);
         best.copy = std::max(best.copy, 2 * gb / copy);
         best.add = std::max(best.add, 3 * gb / add);

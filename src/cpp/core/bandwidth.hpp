@@ -10,6 +10,7 @@ struct Bandwidth {
     double read;  // GB/s summing one array
     double copy;  // GB/s copying one array into another (bytes read + written)
     double add;   // GB/s of c = a + b (STREAM's "add": two reads, one write)
+    double triad; // GB/s of a = b + s * c (STREAM's "triad")
 };
 
 // Best of `repeats` passes over arrays of `bytes` each, on num_threads() threads.

@@ -76,6 +76,7 @@ constexpr KernelTable make_table() {
     t.dot[static_cast<int>(DType::b1)] = nullptr;
     t.stream_copy = stream_copy;
     t.store_fence = store_fence;
+    t.triad = triad;
     return t;
 }
 

@@ -69,9 +69,10 @@ PYBIND11_MODULE(_cpp, m) {
         gbs["read"] = b.read;
         gbs["copy"] = b.copy;
         gbs["add"] = b.add;
+        gbs["triad"] = b.triad;
         return gbs;
     }, py::arg("bytes") = int64_t(1) << 28, py::arg("repeats") = 5,
-       "Memory bandwidth in GB/s (read, copy, add) on arrays of `bytes` each.");
+       "Memory bandwidth in GB/s (read, copy, add, triad) on arrays of `bytes` each.");
     m.def("set_num_threads", &mf::set_num_threads);
     m.def("get_num_threads", &mf::num_threads);
 }

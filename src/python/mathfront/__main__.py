@@ -1,8 +1,7 @@
-"""``python -m mathfront info``: what mathfront can use on this machine."""
+"""``python -m mathfront info`` and ``python -m mathfront bench``."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
@@ -29,13 +28,21 @@ def _print_info(info: dict) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mathfront", description=__doc__)
+    from mathfront.bench.cli import Parser, add_arguments
+    from mathfront.bench.report import BenchError
+
+    parser = Parser(prog="python -m mathfront", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     info = commands.add_parser("info", help="versions, backends, CPU SIMD level, threads, GPU")
     info.add_argument("--json", action="store_true", help="print the facts as JSON")
-    args = parser.parse_args(argv)
+    bench = commands.add_parser("bench", help="time the backends against NumPy")
+    add_arguments(bench)
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "bench":
+            from mathfront.bench.cli import main as bench_main
 
-    if args.command == "info":
+            return bench_main(args)
         from mathfront import info as collect
 
         facts = collect()
@@ -44,7 +51,10 @@ def main(argv=None) -> int:
             print()
         else:
             _print_info(facts)
-    return 0
+        return 0
+    except BenchError as e:
+        print(f"{parser.prog}: error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

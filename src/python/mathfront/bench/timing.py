@@ -1,6 +1,10 @@
-"""Interleaved timing: every case runs once per round, in turn, so that the
-drift of a shared, noisy machine hits all cases of a round alike; figures are
-medians over rounds, and ratios are taken within a run, never across runs."""
+"""Interleaved timing: every entry runs once per round, in turn, so that the
+drift of a shared, noisy machine hits all entries of a round alike; figures
+are medians over rounds, and ratios are taken within a run, never across runs.
+
+GPU entries are timed with CUDA events around each call (the kernels' own
+time), and the host's time per call is kept apart as the launch overhead.
+"""
 
 from __future__ import annotations
 
@@ -9,37 +13,106 @@ import math
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
-def _loop(fn: Callable[[], object], number: int) -> float:
+@dataclass
+class Timed:
+    """Something to time: ``fn`` called repeatedly, after ``before`` each round."""
+
+    fn: Callable[[], object]
+    before: Callable[[], object] | None = None
+    cuda: bool = False
+
+
+@dataclass
+class Samples:
+    """Seconds per call, one figure per round (and, on a GPU, host seconds per call)."""
+
+    seconds: list[float] = field(default_factory=list)
+    launch: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def best(self) -> float:
+        """The fastest round: interference (other processes, a descheduled
+        vCPU) only ever adds time, so this is the steadiest estimate."""
+        return min(self.seconds)
+
+    @property
+    def spread(self) -> float:
+        return spread(self.seconds)
+
+    @property
+    def noise(self) -> float:
+        """How far the typical round sits above the best one, relatively."""
+        return self.median / self.best - 1
+
+
+def _host_round(fn, number: int) -> float:
     start = time.perf_counter()
     for _ in range(number):
         fn()
     return (time.perf_counter() - start) / number
 
 
+def _cuda_round(fn, number: int) -> tuple[float, float]:
+    from numba import cuda
+
+    starts = [cuda.event() for _ in range(number)]
+    ends = [cuda.event() for _ in range(number)]
+    cuda.synchronize()
+    begin = time.perf_counter()
+    for start, end in zip(starts, ends, strict=True):
+        start.record()
+        fn()
+        end.record()
+    launch = (time.perf_counter() - begin) / number
+    ends[-1].synchronize()
+    kernel = sum(cuda.event_elapsed_time(s, e) for s, e in zip(starts, ends, strict=True))
+    return kernel / 1e3 / number, launch
+
+
 def calls_per_round(fn: Callable[[], object], min_seconds: float) -> int:
     """How many calls make one round last at least ``min_seconds`` (after a warm-up call)."""
     fn()
-    once = _loop(fn, 1)
+    once = _host_round(fn, 1)
     return max(1, math.ceil(min_seconds / max(once, 1e-9)))
 
 
-def interleaved(cases: dict[str, Callable[[], object]], *, rounds: int = 7,
-                min_seconds: float = 0.02) -> dict[str, list[float]]:
-    """Seconds per call of each case, one figure per round.
+def interleaved(entries: dict[str, Timed | Callable[[], object]], *, rounds: int = 7,
+                min_seconds: float = 0.02) -> dict[str, Samples]:
+    """Time every entry ``rounds`` times, interleaved.
 
-    Each case is warmed up and calibrated first; garbage collection is off
-    while timing so that a collection does not land in one case only.
+    Each entry is warmed up and its calls per round calibrated first; garbage
+    collection is off while timing so that a collection lands in no entry.
     """
-    numbers = {name: calls_per_round(fn, min_seconds) for name, fn in cases.items()}
-    samples: dict[str, list[float]] = {name: [] for name in cases}
+    timed = {name: e if isinstance(e, Timed) else Timed(e) for name, e in entries.items()}
+    numbers = {}
+    for name, entry in timed.items():
+        if entry.before:
+            entry.before()
+        numbers[name] = calls_per_round(entry.fn, min_seconds)
+    samples = {name: Samples() for name in timed}
     enabled = gc.isenabled()
     gc.disable()
     try:
         for _ in range(rounds):
-            for name, fn in cases.items():
-                samples[name].append(_loop(fn, numbers[name]))
+            for name, entry in timed.items():
+                if entry.before:
+                    entry.before()
+                # One untimed call first: it wakes whatever went to sleep while
+                # the other entries ran (a thread pool's workers, a GPU clock).
+                entry.fn()
+                if entry.cuda:
+                    kernel, launch = _cuda_round(entry.fn, numbers[name])
+                    samples[name].seconds.append(kernel)
+                    samples[name].launch.append(launch)
+                else:
+                    samples[name].seconds.append(_host_round(entry.fn, numbers[name]))
     finally:
         if enabled:
             gc.enable()

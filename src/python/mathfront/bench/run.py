@@ -1,0 +1,129 @@
+"""Running benchmark cases and describing the machine they ran on."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+import mathfront as mf
+
+from .. import _registry
+from .cases import Case
+from .timing import Timed, interleaved
+
+SCHEMA = "mathfront.bench/1"
+
+
+def git_revision() -> str | None:
+    """The revision of the checkout mathfront was installed from, when known."""
+    if os.environ.get("MATHFRONT_GIT_REVISION"):
+        return os.environ["MATHFRONT_GIT_REVISION"]
+    here = Path(mf.__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def bandwidth(threads: int) -> dict:
+    """Memory bandwidth (GB/s) on ``threads`` threads: STREAM copy and triad.
+
+    Measured with the C++ library's own pool and streaming stores; without
+    the extension, NumPy's single-threaded copy stands in for both.
+    """
+    mf.set_num_threads(threads)
+    if _registry.get("cpp").unavailable_reason() is None:
+        from mathfront import _cpp
+
+        gbs = _cpp.bandwidth(1 << 27, 3)
+        return {"copy": gbs["copy"], "triad": gbs["triad"], "source": "mathfront C++"}
+    a, b = np.ones(1 << 24), np.empty(1 << 24)
+    times = interleaved({"copy": lambda: np.copyto(b, a)}, rounds=3)
+    gbs = 2 * a.nbytes / times["copy"].median / 1e9
+    return {"copy": gbs, "triad": gbs, "source": "numpy copy"}
+
+
+def machine() -> dict:
+    info = mf.info()
+    backends = {b["name"]: b for b in info["backends"]}
+    cpp, cuda = backends.get("cpp", {}), backends.get("cuda", {})
+    return {
+        "cpu": info["cpu"]["model"],
+        "machine": info["cpu"]["machine"],
+        "cpus": info["cpu"]["cpus"],
+        "simd_level": cpp.get("simd_level"),
+        "gpu": cuda.get("gpu") if cuda.get("available") else None,
+        "platform": info["platform"],
+    }
+
+
+def versions() -> dict:
+    info = mf.info()
+    return {"mathfront": info["mathfront"], "python": info["python"], **info["versions"]}
+
+
+def _entries(case: Case, backends: list[str], threads: list[int]) -> dict[tuple, Timed]:
+    """The numpy reference and every (backend, threads) that can run the case."""
+    entries = {("numpy", None): Timed(case.call(mf, "numpy"))}
+    op, dtype = case.spec, np.dtype(case.dtype)
+    for name in backends:
+        backend = _registry.get(name)
+        if name == "numpy" or not backend.supports(op, [dtype]):
+            continue
+        device = backend.device != "cpu"
+        call = case.call(mf, name, to_device=mf.to_device if device else None)
+        for t in threads if backend.num_threads() is not None and not device else [None]:
+            before = (lambda t=t: mf.set_num_threads(t)) if t is not None else None
+            entries[(name, t)] = Timed(call, before=before, cuda=device)
+    return entries
+
+
+def run(cases: list[Case], backends: list[str], threads: list[int], *, rounds: int,
+        min_seconds: float, progress: Callable[[Case], None] | None = None) -> list[dict]:
+    """Time every case on every backend, each group interleaved with NumPy."""
+    results = []
+    for case in cases:
+        entries = _entries(case, backends, threads)
+        samples = interleaved({f"{b}/{t}": e for (b, t), e in entries.items()}, rounds=rounds,
+                              min_seconds=min_seconds)
+        reference = samples["numpy/None"]
+        for backend, t in entries:
+            s = samples[f"{backend}/{t}"]
+            results.append({
+                "op": case.op, "dtype": case.dtype, "size": case.size,
+                "backend": backend, "threads": t,
+                "seconds": s.median, "spread": s.spread, "rounds": s.seconds,
+                "launch_seconds": (sorted(s.launch)[len(s.launch) // 2] if s.launch else None),
+                "gbs": case.nbytes() / s.median / 1e9,
+                # Speed-ups compare the best rounds (see Samples.best), and
+                # carry how noisy both sides were, for regression checks.
+                "speedup": reference.best / s.best,
+                "noise": max(s.noise, reference.noise),
+            })
+        if progress:
+            progress(case)
+    return results
+
+
+def report(results: list[dict], bandwidths: dict, settings: dict) -> dict:
+    """The whole run as one JSON-ready document (schema: docs/bench.md)."""
+    for r in results:
+        bw = bandwidths.get(str(r["threads"] or 1)) or next(iter(bandwidths.values()))
+        r["bandwidth_pct"] = 100 * r["gbs"] / bw["triad"]
+    return {
+        "schema": SCHEMA,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "git_revision": git_revision(),
+        "machine": machine(),
+        "versions": versions(),
+        "bandwidth_gbs": bandwidths,
+        "settings": settings,
+        "results": results,
+    }

@@ -1,0 +1,194 @@
+"""``python -m mathfront bench``: arguments, the JSON it writes, the regression check, the plot.
+
+The regression logic is tested on synthetic results, not on timings.
+"""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from mathfront.bench import report
+from mathfront.bench.cases import Case
+from mathfront.bench.run import SCHEMA
+
+TINY = ["--ops", "add", "sum", "--dtypes", "float64", "--sizes", "100", "--rounds", "2"]
+
+
+def bench(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "mathfront", "bench", *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+# --- bad arguments: status 2, one line, no traceback ------------------------------------
+
+@pytest.mark.parametrize("args,message", [
+    (["--ops", "frobnicate"], "unknown op 'frobnicate'"),
+    (["--sizes", "-5"], "must be a positive integer"),
+    (["--sizes", "1.5"], "must be a positive integer"),
+    (["--sizes", "many"], "is not a number"),
+    (["--dtypes", "float99"], "unknown dtype"),
+    (["--dtypes", "str"], "is not numeric"),
+    (["--backends", "fortran"], "unknown backend 'fortran'"),
+    (["--threads", "0"], "must be at least 1"),
+    (["--threshold", "150"], "between 0 and 100"),
+    (["--compare", "/no/such/baseline.json"], "cannot read baseline"),
+    (["--json", "/no/such/folder/out.json"], "no folder"),
+    (["--frobnicate"], "unrecognized arguments"),
+])
+def test_bad_arguments_exit_2_with_one_line(args, message):
+    result = bench(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_baseline_that_is_not_a_bench_file_is_refused(tmp_path):
+    garbage, foreign = tmp_path / "garbage.json", tmp_path / "foreign.json"
+    garbage.write_text("{not json")
+    foreign.write_text(json.dumps({"schema": "something/else", "results": []}))
+    for path, message in ((garbage, "is not JSON"), (foreign, "not a mathfront bench file")):
+        result = bench("--compare", str(path), *TINY)
+        assert result.returncode == 2 and message in result.stderr
+
+
+# --- a real (tiny) run -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "run.json"
+    result = bench(*TINY, "--json", str(path))
+    assert result.returncode == 0, result.stderr
+    return result, json.loads(path.read_text())
+
+
+def test_json_follows_the_documented_schema(tiny_run):
+    _, doc = tiny_run
+    assert doc["schema"] == SCHEMA
+    assert {"created", "git_revision", "machine", "versions", "bandwidth_gbs", "settings",
+            "results"} <= set(doc)
+    assert {"cpu", "cpus", "simd_level", "gpu", "platform"} <= set(doc["machine"])
+    assert {"mathfront", "numpy", "python"} <= set(doc["versions"])
+    for bandwidth in doc["bandwidth_gbs"].values():
+        assert bandwidth["copy"] > 0 and bandwidth["triad"] > 0
+    backends = {r["backend"] for r in doc["results"]}
+    assert "numpy" in backends
+    for r in doc["results"]:
+        assert {"op", "dtype", "size", "backend", "threads", "seconds", "spread", "rounds",
+                "launch_seconds", "gbs", "bandwidth_pct", "speedup", "noise"} <= set(r)
+        assert r["seconds"] > 0 and len(r["rounds"]) == 2 and r["noise"] >= 0
+        case = Case(r["op"], r["dtype"], r["size"])
+        assert r["gbs"] == pytest.approx(case.nbytes() / r["seconds"] / 1e9)
+        if r["backend"] == "numpy":
+            assert r["speedup"] == pytest.approx(1.0)
+
+
+def test_saved_run_loads_as_a_baseline(tiny_run, tmp_path):
+    _, doc = tiny_run
+    path = tmp_path / "baseline.json"
+    report.save(doc, str(path))
+    assert report.load(str(path))["results"] == doc["results"]
+
+
+def test_table_is_printed(tiny_run):
+    result, _ = tiny_run
+    assert "speed-up" in result.stdout and "add" in result.stdout and "numpy" in result.stdout
+
+
+def test_bytes_moved():
+    assert Case("add", "float64", 10).nbytes() == 3 * 8 * 10
+    assert Case("sqrt", "int32", 10).nbytes() == 4 * 10 + 8 * 10  # sqrt of int32 gives float64
+    assert Case("sum", "float32", 10).nbytes() == 4 * 10
+    assert Case("dot", "float64", 10).nbytes() == 2 * 8 * 10
+
+
+# --- the regression check, on synthetic results ------------------------------------------------
+
+def result(op, speedup, noise=0.05, backend="cpp", threads=2, size=1000):
+    return {"op": op, "dtype": "float64", "size": size, "backend": backend, "threads": threads,
+            "speedup": speedup, "noise": noise}
+
+
+def run_of(*results):
+    return {"schema": SCHEMA, "results": list(results)}
+
+
+OPS = ["add", "sum", "mean", "exp", "sin", "min", "max", "var"]
+
+
+def test_an_unchanged_run_passes():
+    base = run_of(*[result(op, 2.0) for op in OPS])
+    factors = [0.9, 1.1, 0.8, 1.2, 1.0, 0.95, 1.05, 0.85]
+    now = run_of(*[result(op, 2.0 * f) for op, f in zip(OPS, factors, strict=True)])
+    median, bad = report.regressions(report.compare(base, now), report.DEFAULT_THRESHOLD)
+    assert bad == [] and 0.9 <= median <= 1.05
+
+
+def test_a_2x_slowdown_everywhere_is_a_regression_naming_the_cases():
+    base = run_of(*[result(op, 4.0, noise=0.5) for op in OPS])  # noisy: no case alone decides
+    now = run_of(*[result(op, 2.0, noise=0.5) for op in OPS])
+    median, bad = report.regressions(report.compare(base, now), report.DEFAULT_THRESHOLD)
+    assert median == pytest.approx(0.5)
+    assert {c.key[0] for c in bad} == set(OPS)
+
+
+def test_one_quiet_case_falling_far_is_a_regression():
+    base = run_of(*[result(op, 2.0) for op in OPS])
+    now = run_of(*[result(op, 0.5 if op == "exp" else 2.0) for op in OPS])
+    _, bad = report.regressions(report.compare(base, now), report.DEFAULT_THRESHOLD)
+    assert [c.key[0] for c in bad] == ["exp"]
+    assert "exp float64 n=1000 [cpp, 2 threads]" in bad[0].label.replace("\\", "")
+
+
+def test_a_noisy_case_needs_a_larger_fall():
+    base = run_of(*[result(op, 2.0) for op in OPS[1:]], result("add", 2.0, noise=0.5))
+    now = run_of(*[result(op, 2.0) for op in OPS[1:]], result("add", 0.9, noise=0.1))
+    _, bad = report.regressions(report.compare(base, now), report.DEFAULT_THRESHOLD)
+    assert bad == []  # 0.45x is within 40% + 50% noise
+    now = run_of(*[result(op, 2.0) for op in OPS[1:]], result("add", 0.1, noise=0.1))
+    _, bad = report.regressions(report.compare(base, now), report.DEFAULT_THRESHOLD)
+    assert [c.key[0] for c in bad] == ["add"]  # 0.05x is below 1 - 40% - 50%
+
+
+def test_numpy_and_cases_missing_from_either_run_are_not_compared():
+    base = run_of(result("add", 1.0, backend="numpy", threads=None), result("add", 2.0),
+                  result("sum", 2.0, size=10))
+    now = run_of(result("add", 1.0, backend="numpy", threads=None), result("add", 2.0),
+                 result("sum", 2.0, size=99))
+    changes = report.compare(base, now)
+    assert [c.key for c in changes] == [("add", "float64", 1000, "cpp", 2)]
+
+
+def test_compare_on_the_command_line(tmp_path, tiny_run):
+    _, doc = tiny_run
+    same, doctored = tmp_path / "same.json", tmp_path / "doctored.json"
+    report.save(doc, str(same))
+    better = json.loads(json.dumps(doc))
+    for r in better["results"]:
+        r["speedup"] *= 20  # a baseline no machine could have produced
+    report.save(better, str(doctored))
+    ok = bench(*TINY, "--compare", str(same))
+    assert ok.returncode in (0, 1)  # a real, tiny run: not asserted noise-free here
+    failed = bench(*TINY, "--compare", str(doctored))
+    assert failed.returncode == 1
+    assert "regressed" in failed.stdout and "add float64" in failed.stdout
+
+
+# --- the plot ----------------------------------------------------------------------------------
+
+def test_plot_writes_a_png(tmp_path):
+    doc = {"machine": {"cpu": "test CPU", "simd_level": "avx2"}, "git_revision": "abc",
+           "results": [result(op, 1.0, backend=b, threads=t, size=n) | {"gbs": g}
+                       for op in ("add", "sum", "exp")
+                       for b, t, g in (("numpy", None, 1.0), ("cpp", 1, 2.0), ("cpp", 2, 3.0))
+                       for n in (10, 1000, 100000)]}
+    path = tmp_path / "plot.png"
+    report.plot(doc, str(path))
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    import matplotlib.image
+
+    image = matplotlib.image.imread(str(path))
+    assert image.shape[0] > 200 and image.shape[1] > 600 and np.std(image) > 0.01
