@@ -12,6 +12,7 @@ import pytest
 from mathfront.bench import report
 from mathfront.bench.cases import Case
 from mathfront.bench.run import SCHEMA
+from support import SIMULATOR
 
 TINY = ["--ops", "add", "sum", "--dtypes", "float64", "--sizes", "100", "--rounds", "2"]
 
@@ -192,3 +193,13 @@ def test_plot_writes_a_png(tmp_path):
 
     image = matplotlib.image.imread(str(path))
     assert image.shape[0] > 200 and image.shape[1] > 600 and np.std(image) > 0.01
+
+
+@pytest.mark.skipif(not SIMULATOR, reason="needs the CUDA simulator or a GPU")
+def test_cuda_event_timing_runs():
+    from mathfront.bench.timing import Timed, interleaved
+
+    samples = interleaved({"work": Timed(lambda: sum(range(1000)), cuda=True)}, rounds=3,
+                          min_seconds=0.001)["work"]
+    assert len(samples.seconds) == len(samples.launch) == 3
+    assert min(samples.seconds) > 0 and min(samples.launch) > 0
