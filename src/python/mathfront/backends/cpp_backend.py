@@ -57,7 +57,14 @@ def _into_out(call, result):
 
 def _elementwise(strict, call):
     dtype = np.result_type(*call.operands)  # NumPy 2 promotion, weak scalars included
-    arrays = [_kernel_array(x, dtype) for x in call.operands]
+    try:
+        arrays = [_kernel_array(x, dtype) for x in call.operands]
+    except OverflowError:
+        # A Python int beyond the integer dtype: NumPy raises too, unless the
+        # op computes in its float result type anyway (int32 / 2**40).
+        if call.dtype == dtype:
+            raise
+        arrays = [_kernel_array(x, call.dtype) for x in call.operands]
     if call.out is not None and _direct(call.out, call.dtype):
         return strict(*arrays, call.out)  # C++ handles out aliasing an operand
     return _into_out(call, strict(*arrays, None))
