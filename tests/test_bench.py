@@ -6,6 +6,7 @@ The regression logic is tested on synthetic results, not on timings.
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -203,3 +204,22 @@ def test_cuda_event_timing_runs():
                           min_seconds=0.001)["work"]
     assert len(samples.seconds) == len(samples.launch) == 3
     assert min(samples.seconds) > 0 and min(samples.launch) > 0
+
+
+@pytest.mark.skipif(not SIMULATOR, reason="a smoke test on the simulator (a GPU runs it whole)")
+def test_cuda_gpu_bench_runs_end_to_end(tmp_path):
+    """benchmarks/gpu_bench.py at toy sizes: every row present, the JSON complete."""
+    script = Path(__file__).parents[1] / "benchmarks" / "gpu_bench.py"
+    out = tmp_path / "gpu.json"
+    done = subprocess.run([sys.executable, str(script), "--log2n", "5", "--small", "32",
+                           "--rounds", "1", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(out.read_text())["rows"]
+    cases = [r["case"] for r in rows]
+    for op in ("add", "multiply", "sum", "mean", "min", "max", "var", "std"):
+        for dtype in ("float32", "float64"):
+            assert f"{op} {dtype}, 2^5" in cases
+    assert any(c.startswith("host time per call: mf.add(a, b),") for c in cases)
+    assert all(r["seconds"] > 0 for r in rows)
+    assert "| add float32, 2^5 |" in done.stdout

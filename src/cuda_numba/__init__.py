@@ -1,16 +1,40 @@
 """mathfront.cuda_numba: the Numba-CUDA kernels of mathfront's ``cuda`` backend.
 
 Imported on first use of that backend, never by ``import mathfront`` (it
-imports numba, which takes most of a second). ``SUPPORTED`` maps each op that
-has a GPU kernel to the input dtypes it covers.
+imports numba, which takes most of a second).
+
+- operands: device arrays as flat views, offsets and strides;
+- elementwise: one device function per op, generated kernels;
+- reductions: deterministic block and per-output reduction kernels;
+- api: operands in (host or device), validation, results out.
 """
 
 from __future__ import annotations
 
-#: {op name: dtype names}. Empty until the GPU kernels land (see the CUDA issue).
-SUPPORTED: dict[str, tuple[str, ...]] = {}
+from .._ops import OPS, Op
+
+_NUMERIC = ("int32", "int64", "float32", "float64")
+
+#: {op name: input dtypes with a GPU kernel}: every op, and bool into reductions.
+SUPPORTED: dict[str, tuple[str, ...]] = {
+    op.name: ("bool", *_NUMERIC) if op.kind == "reduction" else _NUMERIC for op in OPS
+}
 
 
-def kernel(op):
-    """The callable computing ``op`` on the GPU, or ``None`` if there is none yet."""
-    return None
+def kernel(op: Op, backend):
+    """The callable computing ``op`` on the GPU (the Backend interface's kernel)."""
+    from .api import make_kernel
+
+    return make_kernel(op, backend)
+
+
+def to_device(x):
+    from .api import to_device as move
+
+    return move(x)
+
+
+def to_host(x):
+    from .api import to_host as move
+
+    return move(x)

@@ -30,8 +30,26 @@ def fmt_shape(shape) -> str:
     return "(" + ",".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+_DEVICE_TYPES: set[type] = set()
+
+
 def is_device_array(x) -> bool:
-    return not isinstance(x, np.ndarray) and hasattr(x, "__cuda_array_interface__")
+    """On a GPU: it has ``__cuda_array_interface__`` (Numba, CuPy, PyTorch...).
+
+    Numba's CUDA simulator arrays have none, so they are known by type name
+    (without importing numba, which ``import mathfront`` never does).
+    """
+    if isinstance(x, np.ndarray):
+        return False
+    t = type(x)
+    if t in _DEVICE_TYPES:
+        return True
+    # Asked of the type first: on an instance the attribute may be a property
+    # that builds a dict (Numba's does), microseconds on every small call.
+    if hasattr(t, "__cuda_array_interface__") or t.__name__ == "FakeCUDAArray":
+        _DEVICE_TYPES.add(t)
+        return True
+    return hasattr(x, "__cuda_array_interface__")  # set on the instance
 
 
 def host_operand(op: Op, backend: str, x, position: int):
@@ -79,6 +97,9 @@ def result_dtype(op: Op, keys: tuple, dtype=None) -> np.dtype:
 
 
 def broadcast_shape(shapes) -> tuple[int, ...]:
+    first = shapes[0]
+    if all(s == first for s in shapes):  # the common case, without NumPy's Python-level walk
+        return tuple(first)
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
@@ -142,13 +163,17 @@ def involved_dtypes(op: Op, args) -> list[np.dtype]:
     return dtypes
 
 
-def check_out(op: Op, out, shape, dtype, array_type=np.ndarray) -> None:
-    """``out`` must be an array of exactly the result's shape and dtype."""
-    if not isinstance(out, array_type):
+def check_out(op: Op, out, shape, dtype, kind: str = "host") -> None:
+    """``out`` must be an array of exactly the result's shape and dtype.
+
+    ``kind`` is where the operands are: "host" (a numpy.ndarray is needed) or
+    "device" (an array with ``__cuda_array_interface__``).
+    """
+    if not (isinstance(out, np.ndarray) if kind == "host" else is_device_array(out)):
+        expected = "numpy.ndarray" if kind == "host" else "device array"
         raise TypeError(
-            f"mathfront.{op.name}: out must be a {array_type.__module__}."
-            f"{array_type.__name__} of shape {fmt_shape(shape)} and dtype {dtype}, "
-            f"got {type(out).__name__}"
+            f"mathfront.{op.name}: out must be a {expected} of shape {fmt_shape(shape)} and "
+            f"dtype {dtype}, got {type(out).__name__}"
         )
     if tuple(out.shape) != tuple(shape):
         raise ValueError(
@@ -187,6 +212,18 @@ def check_integer_exponents(exponent) -> None:
         raise ValueError("Integers to negative integer powers are not allowed.")
 
 
+def integer_ddof(op: Op, ddof) -> int:
+    """ddof as the compiled backends take it: an integer (or an integral float)."""
+    try:
+        return operator.index(ddof)
+    except TypeError:
+        if isinstance(ddof, float) and ddof.is_integer():
+            return int(ddof)
+        raise TypeError(
+            f"mathfront.{op.name}: the compiled backends take an integer ddof, got {ddof!r}"
+        ) from None
+
+
 class Call:
     """A validated call: what every backend needs to know before computing.
 
@@ -209,11 +246,14 @@ class Call:
         self.extra = extra
 
 
-def validate(op: Op, operands, kwargs: tuple, out_type=np.ndarray) -> Call:
+def validate(op: Op, operands, kwargs: tuple, out_kind: str = "host",
+             check_exponents: bool = True) -> Call:
     """Check a call whose operands are already arrays (or weak scalars).
 
-    ``kwargs`` are the op's keywords in ``op.keywords`` order. Raises the
-    exception DESIGN.md names for each kind of bad input; writes nothing.
+    ``kwargs`` are the op's keywords in ``op.keywords`` order; ``out_kind`` as
+    in check_out. Raises the exception DESIGN.md names for each kind of bad
+    input; writes nothing. ``check_exponents=False`` leaves the scan for
+    negative integer exponents to a caller whose data is not on the host.
     """
     keys = tuple(operand_type(x) for x in operands)
     shapes = [() if type(x) in PY_SCALARS else tuple(x.shape) for x in operands]
@@ -238,8 +278,8 @@ def validate(op: Op, operands, kwargs: tuple, out_type=np.ndarray) -> Call:
         else:
             shape = broadcast_shape(shapes)
         dtype = result_dtype(op, keys)
-    if op.name == "power" and dtype.kind in "iu":
+    if check_exponents and op.name == "power" and dtype.kind in "iu":
         check_integer_exponents(operands[1])
     if out is not None:
-        check_out(op, out, shape, dtype, out_type)
+        check_out(op, out, shape, dtype, out_kind)
     return Call(op, operands, keys, dtype, shape, axes, bool(keepdims), out, extra)

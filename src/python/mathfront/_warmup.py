@@ -29,11 +29,18 @@ def warmup(ops=None, dtypes=None, *, backend=None) -> list[tuple[str, str]]:
     names (default: float32, float64, int32, int64). Returns the (op, dtype)
     pairs that were prepared; pairs a backend does not support are skipped.
     """
+    from . import _registry
+
+    target = _registry.get(backend) if backend not in (None, "auto") else None
+    # A device backend's calls take device arrays: warm that path, not the host copy-in one.
+    on_device = target is not None and target.device != "cpu"
     done = []
     for name in _op_names(ops):
         fn, op = FUNCTIONS[name], BY_NAME[name]
         for dtype in [np.dtype(d) for d in (dtypes or REQUIRED_DTYPES)]:
             sample = np.arange(1, 5).astype(dtype)
+            if on_device and target.supports(op, [dtype]):
+                sample = target.to_device(sample)
             try:
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")

@@ -45,10 +45,16 @@ class Backend(abc.ABC):
 
     def require(self, op: Op, dtypes) -> None:
         """Raise DESIGN.md's ``TypeError`` unless ``supports(op, dtypes)``."""
+        # dtypes seen supported, as dtype objects: np.dtype(d).name is
+        # Python-level and this runs on every call of a Python-side backend.
+        known = self.__dict__.setdefault("_known_supported", {}).setdefault(op.name, set())
+        if all(d in known for d in dtypes):
+            return
         supported = self.dtypes(op)
         for d in dtypes:
             if np.dtype(d).name not in supported:
                 raise unsupported_dtype(op.name, self.name, np.dtype(d), sorted(supported))
+        known.update(np.dtype(d) for d in dtypes)
 
     @abc.abstractmethod
     def kernel(self, op: Op) -> Callable:

@@ -11,7 +11,6 @@ now strict: a call it still refused would be a bug, reported as such.
 
 from __future__ import annotations
 
-import operator
 import os
 
 import numpy as np
@@ -70,17 +69,6 @@ def _elementwise(strict, call):
     return _into_out(call, strict(*arrays, None))
 
 
-def _integer_ddof(op: Op, ddof) -> int:
-    try:
-        return operator.index(ddof)
-    except TypeError:
-        if isinstance(ddof, float) and ddof.is_integer():
-            return int(ddof)
-        raise TypeError(
-            f"mathfront.{op.name}: the compiled backends take an integer ddof, got {ddof!r}"
-        ) from None
-
-
 def _reduction(strict, call):
     op = call.op
     requested = call.extra.get("dtype")
@@ -94,7 +82,7 @@ def _reduction(strict, call):
         x = x.reshape(1) if reshaped else x  # NumPy takes axis 0 of a 0-d array here
         axis = None if axis is None else axis[0]
     if "ddof" in op.extra:
-        extra = [_integer_ddof(op, call.extra["ddof"])]
+        extra = [_checks.integer_ddof(op, call.extra["ddof"])]
     else:
         extra = [None] * len(op.extra)  # dtype=: already applied by the cast above
     direct = (call.out is not None and requested is None and not reshaped

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 
-import numpy as np
-
-from .._checks import involved_dtypes
 from .._ops import Op
 from .base import Backend
 
@@ -59,14 +56,13 @@ class CudaBackend(Backend):
         return self._kernels().SUPPORTED.get(op.name, ())
 
     def kernel(self, op: Op):
-        impl = self._kernels().kernel(op)
-        if impl is not None:
-            return impl
+        return self._kernels().kernel(op, self)
 
-        def missing(*args):
-            self.require(op, involved_dtypes(op, args) or [np.dtype(float)])
+    def to_device(self, x):
+        return self._kernels().to_device(x)
 
-        return missing
+    def to_host(self, x):
+        return self._kernels().to_host(x)
 
     def info(self) -> dict:
         from numba import config, cuda

@@ -1,0 +1,241 @@
+"""The cuda backend's ops: operands in, kernels run, results out.
+
+Device in, device out: operands on the GPU (Numba device arrays or any
+``__cuda_array_interface__`` producer) are read in place and results are
+Numba device arrays. Host in, host out: host operands are copied in and the
+result copied back, so code written for NumPy runs unchanged. A call mixing
+host and device arrays is refused: the copy it implies should be visible.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+from numba import cuda
+
+from .. import _checks
+from .._errors import BackendUnavailableError
+from .._ops import DOT, REDUCTION, Op
+from . import elementwise, reductions
+from .operands import SIMULATOR, Flat, broadcast, empty, flat, host_view
+
+
+def _error_classes() -> tuple:
+    from numba.cuda.cudadrv import driver, error
+
+    # The simulator's modules define fewer of these: take those that exist.
+    api_error = getattr(driver, "CudaAPIError", ())
+    unusable = tuple(getattr(error, name) for name in ("CudaDriverError", "CudaSupportError")
+                     if hasattr(error, name))
+    return api_error, unusable
+
+
+_API_ERROR, _UNUSABLE = _error_classes()
+
+
+@contextlib.contextmanager
+def gpu_errors(op: Op):
+    """CUDA failures as MemoryError or BackendUnavailableError, never a hang or a crash."""
+    try:
+        yield
+    except _API_ERROR as e:
+        code = getattr(e, "code", e.args[0] if e.args else None)
+        if code == 2 or "OUT_OF_MEMORY" in str(e):  # CUDA_ERROR_OUT_OF_MEMORY
+            raise MemoryError(f"mathfront.{op.name}: out of GPU memory ({e})") from e
+        raise BackendUnavailableError(
+            f"mathfront.{op.name}: the GPU reported an error ({e}); after a fault the CUDA "
+            "context is unusable: restart the process") from e
+    except _UNUSABLE as e:
+        raise BackendUnavailableError(f"mathfront.{op.name}: CUDA is not usable: {e}") from e
+
+
+def to_device(x):
+    return cuda.to_device(np.asarray(x, order="C"))  # ascontiguousarray makes 0-d 1-d
+
+
+def to_host(x) -> np.ndarray:
+    if hasattr(x, "copy_to_host"):
+        return x.copy_to_host()
+    if SIMULATOR:
+        return host_view(x).copy()
+    return cuda.as_cuda_array(x).copy_to_host()
+
+
+def _storage(dtype: np.dtype) -> np.dtype:
+    """What kernels read and write for ``dtype``: bool as its byte."""
+    return np.dtype(np.uint8) if dtype.kind == "b" else dtype
+
+
+def _span(f: Flat) -> tuple[int, int]:
+    if SIMULATOR:
+        a = f.view._ary
+        start = a.__array_interface__["data"][0]
+        return start, start + a.nbytes
+    cai = f.view.__cuda_array_interface__
+    return cai["data"][0], cai["data"][0] + f.view.size * f.dtype.itemsize
+
+
+def _copy(x: Flat, dtype: np.dtype, nan_to_zero: bool = False) -> Flat:
+    """A contiguous device copy of ``x`` as ``dtype``, cast as NumPy casts."""
+    target = empty(x.shape, _storage(dtype))
+    dtype = np.dtype(dtype)
+    if x.dtype.kind == "f" and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        op = "nan_to_zero_to_int" if nan_to_zero else "to_int"
+        elementwise.run(op, flat(target), [x, float(info.min), float(info.max) + 1], x.dtype)
+    elif x.dtype == np.int64 and dtype == np.int32:
+        elementwise.run("narrow32", flat(target), [x], x.dtype)
+    else:
+        elementwise.run("cast", flat(target), [x], x.dtype)
+    return flat(target)
+
+
+def _operands(op: Op, args, out):
+    """(operands, on_device): host operands become NumPy arrays, device ones stay."""
+    operands = list(args)
+    devices = [i for i, x in enumerate(operands) if _checks.is_device_array(x)]
+    hosts = [i for i, x in enumerate(operands)
+             if not _checks.is_device_array(x) and type(x) not in _checks.PY_SCALARS]
+    on_device = bool(devices) or (out is not None and _checks.is_device_array(out))
+    if on_device and hosts:
+        where = f"operand {devices[0]}" if devices else "out"
+        raise TypeError(
+            f"mathfront.{op.name}: operand {hosts[0]} is a host array "
+            f"({type(operands[hosts[0]]).__name__}) but {where} is on the GPU; move it with "
+            "mf.to_device(x) (or the result with mf.to_host)")
+    for i in hosts:
+        operands[i] = np.asarray(_checks.host_operand(op, "cuda", operands[i], i))
+    if on_device and out is not None and not _checks.is_device_array(out):
+        raise TypeError(f"mathfront.{op.name}: the operands are on the GPU, so out must be a "
+                        f"device array, got {type(out).__name__}")
+    return operands, on_device
+
+
+def _finish(result, on_device: bool, call):
+    """A device result as the caller expects it: on the device, or copied back."""
+    if call.out is not None and not on_device:
+        call.out[...] = to_host(result)
+        return call.out
+    if call.out is not None:
+        return call.out
+    if on_device:
+        return result
+    host = to_host(result)
+    return host if host.ndim else host[()]
+
+
+def _negative_exponent(x) -> bool:
+    if type(x) in _checks.PY_SCALARS:
+        return x < 0
+    if 0 in x.shape:
+        return False
+    minimum = empty((), _storage(x.dtype))
+    reductions.run("min", flat(minimum), [flat(x, _storage(x.dtype))], (True,) * len(x.shape))
+    return to_host(minimum)[()] < 0
+
+
+def _kernel_dtype(call, operands) -> np.dtype:
+    """The one dtype the kernel computes in: NumPy 2's promotion of the operands."""
+    dtype = np.result_type(*[x if type(x) in _checks.PY_SCALARS else x.dtype for x in operands])
+    for x in operands:
+        if type(x) in _checks.PY_SCALARS:
+            try:
+                np.asarray(x, dtype)
+            except OverflowError:
+                if call.dtype == dtype:
+                    raise  # as NumPy does
+                return call.dtype  # int32 / 2**40 divides in float64, as NumPy's loop does
+    return dtype
+
+
+_NUMBA_ARRAYS = ("DeviceNDArray", "FakeCUDAArray")
+
+
+def _plain(x, shape, dtype) -> bool:
+    """A Numba device array the small-call kernel reads as it is (see elementwise.run_plain)."""
+    # N-D ones must be what Numba types as C-contiguous ("C" layout: no zero strides).
+    return type(x).__name__ in _NUMBA_ARRAYS and x.shape == shape and x.dtype == dtype and \
+        x.is_c_contiguous() and (len(shape) == 1 or 0 not in x.strides)
+
+
+def _elementwise(op: Op, call, operands, out_device):
+    dtype = _kernel_dtype(call, operands)
+    arrays = [x for x in operands if type(x) not in _checks.PY_SCALARS]
+    fresh = out_device is not call.out
+    if fresh and call.shape and all(_plain(x, call.shape, dtype) for x in arrays):
+        # A fresh out cannot overlap the inputs: no copies, no flat views.
+        elementwise.run_plain(op.name, out_device, operands, dtype)
+        return
+    target = flat(out_device)
+    low, high = _span(target)
+    inputs = []
+    for x in operands:
+        if type(x) in _checks.PY_SCALARS:
+            inputs.append(np.asarray(x, dtype)[()])
+            continue
+        f = flat(x)
+        a, b = _span(f)
+        same = (a, f.offset, f.strides) == (low, target.offset, target.strides)
+        if f.dtype != dtype or (a < high and low < b and not same):
+            f = _copy(f, dtype)  # a cast, or an input overlapping out read from a copy (as NumPy)
+        inputs.append(broadcast(f, call.shape))
+    elementwise.run(op.name, target, inputs, dtype)
+
+
+def _reduction(op: Op, call, operands, out_device):
+    x = operands[0]
+    source = flat(x, _storage(x.dtype))
+    if source.shape == ():  # one element: reduce it as a 1-D array
+        source = Flat(source.view, source.offset, (0,), (1,), source.dtype)
+    requested = call.extra.get("dtype")
+    if requested is not None and requested != x.dtype:
+        source = _copy(source, requested, nan_to_zero=op.skips_nan)
+    ndim = len(source.shape)
+    if call.axes is None or len(x.shape) == 0:  # the flattened array (argmin/argmax), or 0-d
+        reduced = (True,) * ndim
+        kept = ()
+    else:
+        reduced = tuple(i in call.axes for i in range(ndim))
+        kept = tuple(i for i in range(ndim) if not reduced[i])
+    target = flat(out_device, _storage(call.dtype))
+    if call.keepdims:  # keepdims' length-1 axes are not the kernel's business
+        target = Flat(target.view, target.offset, tuple(target.strides[i] for i in kept),
+                      tuple(target.shape[i] for i in kept), target.dtype)
+    ddof = _checks.integer_ddof(op, call.extra["ddof"]) if "ddof" in op.extra else 0
+    reductions.run(op.name, target, [source], reduced, ddof)
+
+
+def _dot(op: Op, call, operands, out_device):
+    inputs = [f if f.dtype == call.dtype else _copy(f, call.dtype)
+              for f in (flat(x) for x in operands)]
+    reductions.run("dot", flat(out_device), inputs, (True,))
+
+
+_COMPUTE = {REDUCTION: _reduction, DOT: _dot}
+
+
+def make_kernel(op: Op, backend):
+    """The callable computing ``op`` with the GPU kernels (see the Backend interface)."""
+    compute = _COMPUTE.get(op.kind, _elementwise)
+    n = op.arity
+    out_at = n + op.keywords.index("out")
+
+    def kernel(*args):
+        out = args[out_at]
+        operands, on_device = _operands(op, args[:n], out)
+        backend.require(op, _checks.involved_dtypes(op, (*operands, *args[n:])))
+        call = _checks.validate(op, operands, args[n:], out_kind="device" if on_device else "host",
+                                check_exponents=not on_device)
+        if on_device and op.name == "power" and call.dtype.kind in "iu" and \
+                _negative_exponent(operands[1]):
+            raise ValueError("Integers to negative integer powers are not allowed.")
+        with gpu_errors(op):
+            if not on_device:
+                operands = [to_device(x) if isinstance(x, np.ndarray) else x for x in operands]
+            target = call.out if on_device and call.out is not None else \
+                empty(call.shape, call.dtype)
+            compute(op, call, operands, target)
+        return _finish(target, on_device, call)
+
+    return kernel

@@ -1,0 +1,25 @@
+"""Launch sizes. The simulator runs every GPU thread as a Python thread, so
+it gets small blocks and few of them; tests may shrink them further."""
+
+from __future__ import annotations
+
+from .operands import SIMULATOR
+
+#: Threads per block (a power of two: reductions halve it in their trees).
+BLOCK = 8 if SIMULATOR else 256
+#: Most blocks a grid-stride loop launches.
+MAX_BLOCKS = 2 if SIMULATOR else 4096
+#: Reductions over at most this many elements per output run one thread per output.
+PER_THREAD_MAX = 8 if SIMULATOR else 64
+#: Elements each thread of a reduction block folds, at least (fewer blocks, less to combine).
+MIN_PER_THREAD = 4 if SIMULATOR else 16
+#: Most chunks (blocks) per output of a reduction; one block then merges them.
+MAX_CHUNKS = 4 if SIMULATOR else 1024
+
+
+def block_size() -> int:
+    return BLOCK
+
+
+def max_blocks() -> int:
+    return MAX_BLOCKS

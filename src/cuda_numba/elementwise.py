@@ -1,0 +1,250 @@
+"""Elementwise ops on the GPU: one device function per op, and kernels
+generated per number of axes and kind of operand (array or scalar).
+
+Kernels walk the output with a grid-stride loop. A contiguous call (every
+array operand walked with stride 1 after simplification) gets the plain
+loop; others unravel the flat index over the output's axes and address each
+operand by its own offset and strides (operands.Flat).
+
+The domain guards (sqrt of a negative, exp beyond overflow, sin of inf)
+give NumPy's NaN and inf: on a GPU the hardware would too, but the CUDA
+simulator runs Python's math module, which raises instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import cuda
+
+from . import config
+from .launch import launch
+from .operands import Flat, simplify
+
+_SCALARS = (bool, int, float)
+
+
+def _add(a, b):
+    return a + b
+
+
+def _subtract(a, b):
+    return a - b
+
+
+def _multiply(a, b):
+    return a * b
+
+
+def _divide(a, b):
+    return a / b  # ints divide as float64; the CUDA target divides by 0 as NumPy does
+
+
+def _maximum(a, b):
+    return a if a > b or a != a else b  # NaN from either side
+
+
+def _minimum(a, b):
+    return a if a < b or a != a else b
+
+
+def _power(a, b):
+    return a ** b
+
+
+def _power_int(a, b):  # by squaring, wrapping; negative exponents are refused before
+    result = a - a + 1
+    while b > 0:
+        if b & 1:
+            result *= a
+        a *= a
+        b >>= 1
+    return result
+
+
+def _negative(a):
+    return -a
+
+
+def _abs(a):
+    return abs(a)
+
+
+def _abs_int(a):
+    return a if a >= 0 else -a  # abs(INT_MIN) wraps to INT_MIN, as in NumPy
+
+
+def _sqrt(a):
+    return math.sqrt(a) if a >= 0 else math.nan
+
+
+def _exp(a):
+    return math.exp(a) if not a > 709.782712893384 else math.inf  # ln(DBL_MAX); NaN passes
+
+
+def _log(a):
+    if a > 0:
+        return math.log(a)
+    return -math.inf if a == 0 else math.nan
+
+
+def _sin(a):
+    return math.sin(a) if a - a == 0 else math.nan  # inf - inf and NaN - NaN are NaN
+
+
+def _cos(a):
+    return math.cos(a) if a - a == 0 else math.nan
+
+
+def _identity(a):  # dtype casts: the conversion happens on the store
+    return a
+
+
+def _to_int(a, low, high):
+    # Float to integer as NumPy's cast on x86: NaN and out-of-range give the
+    # minimum (the GPU's own conversion is unspecified there; the simulator raises).
+    return a if low <= a < high else low
+
+
+def _narrow32(a):
+    # int64 to int32 modulo 2^32, as NumPy's cast (a GPU store truncates the
+    # same way; the simulator refuses out-of-range values): explicit for both.
+    return ((a + 2147483648) & 4294967295) - 2147483648
+
+
+def _nan_to_zero_to_int(a, low, high):  # as np.nansum(x, dtype=int): NaN counts as 0
+    a = a if a == a else low - low
+    return a if low <= a < high else low
+
+
+#: {op: (device function, its variant for integer operands or None)}.
+DEVICE = {
+    "add": (_add, None),
+    "subtract": (_subtract, None),
+    "multiply": (_multiply, None),
+    "divide": (_divide, None),
+    "maximum": (_maximum, None),
+    "minimum": (_minimum, None),
+    "power": (_power, _power_int),
+    "negative": (_negative, None),
+    "abs": (_abs, _abs_int),
+    "sqrt": (_sqrt, None),
+    "exp": (_exp, None),
+    "log": (_log, None),
+    "sin": (_sin, None),
+    "cos": (_cos, None),
+    "cast": (_identity, None),
+    "to_int": (_to_int, None),
+    "narrow32": (_narrow32, None),
+    "nan_to_zero_to_int": (_nan_to_zero_to_int, None),
+}
+
+
+def _source(ndim: int, kinds: str, layout: str) -> str:
+    """A kernel for ``len(kinds)`` inputs, each "a" (array) or "s" (scalar).
+
+    layout "plain": whole C-contiguous arrays of the output's shape, walked
+    as 1-D views (the fewest launch arguments: the small-call path);
+    "contiguous": flat views walked with offset + index; "strided": the
+    flat index unravelled over ``ndim`` axes, each operand at its own strides.
+    """
+    if layout == "plain":
+        params = ["out", *(f"x{i}" for i in range(len(kinds)))]
+        # N-D operands are walked through 1-D views (reshape of a C-contiguous
+        # array: no copy); 1-D ones as they are (Numba may type them "A").
+        view = "{0}.reshape({0}.size)" if ndim > 1 else "{0}"
+        lines = [f"def kernel({', '.join(params)}):",
+                 f"    o = {view.format('out')}",
+                 *(f"    v{i} = {view.format(f'x{i}')}" for i, k in enumerate(kinds) if k == "a"),
+                 "    for flat in range(cuda.grid(1), o.size, cuda.gridsize(1)):",
+                 "        o[flat] = op({})".format(", ".join(
+                     f"v{i}[flat]" if k == "a" else f"x{i}" for i, k in enumerate(kinds)))]
+        return "\n".join(lines) + "\n"
+    params = ["n", "shape", "out", "out_off", "out_st"]
+    operands = []
+    for i, kind in enumerate(kinds):
+        if kind == "a":
+            params += [f"x{i}", f"x{i}_off", f"x{i}_st"]
+        else:
+            params.append(f"x{i}")
+    lines = [f"def kernel({', '.join(params)}):",
+             "    for flat in range(cuda.grid(1), n, cuda.gridsize(1)):"]
+    if layout == "contiguous":
+        for i, kind in enumerate(kinds):
+            operands.append(f"x{i}[x{i}_off + flat]" if kind == "a" else f"x{i}")
+        lines.append(f"        out[out_off + flat] = op({', '.join(operands)})")
+    else:
+        lines.append("        rest = flat")
+        for d in range(ndim - 1, 0, -1):
+            lines.append(f"        i{d} = rest % shape[{d}]")
+            lines.append(f"        rest //= shape[{d}]")
+        lines.append("        i0 = rest")
+
+        def address(name):
+            return " + ".join([f"{name}_off"] + [f"i{d} * {name}_st[{d}]" for d in range(ndim)])
+
+        for i, kind in enumerate(kinds):
+            operands.append(f"x{i}[{address(f'x{i}')}]" if kind == "a" else f"x{i}")
+        lines.append(f"        out[{address('out')}] = op({', '.join(operands)})")
+    return "\n".join(lines) + "\n"
+
+
+_KERNELS: dict[tuple, object] = {}
+
+
+def kernel_for(op: str, integer: bool, ndim: int, kinds: str, layout: str):
+    """The generated kernel (compiled on first launch, per argument types)."""
+    key = (op, integer, ndim, kinds, layout)
+    kernel = _KERNELS.get(key)
+    if kernel is None:
+        fn, int_fn = DEVICE[op]
+        device_fn = int_fn if integer and int_fn else fn
+        namespace = {"cuda": cuda, "op": cuda.jit(device=True)(device_fn)}
+        exec(_source(ndim, kinds, layout), namespace)
+        kernel = _KERNELS[key] = cuda.jit(namespace["kernel"])
+    return kernel
+
+
+def launch_shape(n: int) -> tuple[int, int]:
+    """Blocks and threads for a grid-stride loop over ``n`` elements."""
+    threads = config.block_size()
+    return max(1, min(-(-n // threads), config.max_blocks())), threads
+
+
+def run(op: str, out: Flat, inputs: list, compute_dtype: np.dtype) -> None:
+    """out = op(*inputs); inputs are Flats (broadcast to out's shape) or scalars."""
+    n = int(np.prod(out.shape, dtype=np.int64))
+    if n == 0:
+        return
+    arrays = [x for x in inputs if isinstance(x, Flat)]
+    shape, strides = simplify(out.shape, out.strides, *(x.strides for x in arrays))
+    ndim = max(len(shape), 1)
+    shape = shape or (1,)
+    strides = [s or (0,) for s in strides]
+    layout = "contiguous" if len(shape) == 1 and all(s == (1,) for s in strides) else "strided"
+    kinds = "".join("a" if isinstance(x, Flat) else "s" for x in inputs)
+    args = [n, shape, out.view, out.offset, strides[0]]
+    rest = iter(strides[1:])
+    for x in inputs:
+        if isinstance(x, Flat):
+            args += [x.view, x.offset, next(rest)]
+        else:
+            args.append(compute_dtype.type(x))
+    integer = compute_dtype.kind in "iu"
+    key = (op, integer, ndim, kinds, layout)
+    launch(kernel_for(*key), (*key, compute_dtype, out.dtype), *launch_shape(n), args)
+
+
+def run_plain(op: str, out, inputs: list, compute_dtype: np.dtype) -> None:
+    """``run`` for the common small call: ``out`` and every array input are
+    C-contiguous device arrays of one shape (``out`` fresh, so no overlap),
+    the inputs already of ``compute_dtype``."""
+    n = out.size
+    if n == 0:
+        return
+    kinds = "".join("s" if type(x) in _SCALARS else "a" for x in inputs)
+    args = [out, *(compute_dtype.type(x) if k == "s" else x
+                   for x, k in zip(inputs, kinds, strict=True))]
+    key = (op, compute_dtype.kind in "iu", len(out.shape), kinds, "plain")
+    launch(kernel_for(*key), (*key, compute_dtype, out.dtype), *launch_shape(n), args)
