@@ -1,0 +1,206 @@
+// The C ABI of include/mathfront.h: each function checks its arguments, then
+// runs the very kernels the Python extension runs (this file is linked into
+// it, so there is one thread pool and one SIMD level in the process).
+#include "../include/mathfront.h"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "../core/dtype.hpp"
+#include "../core/elementwise.hpp"
+#include "../core/ops.hpp"
+#include "../core/reduce.hpp"
+#include "../core/strided.hpp"
+
+namespace {
+
+using mf::Binary;
+using mf::DType;
+using mf::Family;
+using mf::Reduction;
+using mf::Unary;
+using mf::Variant;
+
+thread_local int last_status = MF_OK;
+
+template <class T> constexpr DType dtype_of() {
+    if constexpr (std::is_same_v<T, float>) return DType::f32;
+    else if constexpr (std::is_same_v<T, double>) return DType::f64;
+    else if constexpr (std::is_same_v<T, int32_t>) return DType::i32;
+    else return DType::i64;
+}
+
+// NumPy's result types (the header spells them out; extern "C" declarations
+// that differ from these definitions would not compile).
+template <class T> using Real = std::conditional_t<std::is_integral_v<T>, double, T>;
+template <Binary op, class T> using BinaryOut = std::conditional_t<op == Binary::divide, Real<T>, T>;
+constexpr bool to_real(Unary op) {
+    return op == Unary::sqrt || op == Unary::exp || op == Unary::log || op == Unary::sin ||
+           op == Unary::cos;
+}
+template <Unary op, class T> using UnaryOut = std::conditional_t<to_real(op), Real<T>, T>;
+template <Reduction op, class T> struct ReduceOutOf {
+    static constexpr mf::ReductionSpec spec = mf::kReductions[static_cast<int>(op)];
+    using Wide = std::conditional_t<std::is_integral_v<T>, int64_t, T>;  // sums, products
+    using type = std::conditional_t<
+        spec.family == Family::Arg, int64_t,
+        std::conditional_t<spec.family == Family::Extreme, T,
+                           std::conditional_t<spec.family == Family::Moments ||
+                                                  spec.variant == Variant::Mean,
+                                              Real<T>, Wide>>>;
+};
+template <Reduction op, class T> using ReduceOut = typename ReduceOutOf<op, T>::type;
+
+// True when [a, a + na) and [b, b + nb) share bytes without starting at the same place.
+bool partly_overlap(const void* a, int64_t na, const void* b, int64_t nb) {
+    auto x = reinterpret_cast<uintptr_t>(a), y = reinterpret_cast<uintptr_t>(b);
+    return x != y && x < y + static_cast<uintptr_t>(nb) && y < x + static_cast<uintptr_t>(na);
+}
+
+template <class T> bool any_negative(const T* x, int64_t n) {
+    if constexpr (std::is_integral_v<T>) {
+        for (int64_t i = 0; i < n; ++i)
+            if (x[i] < 0) return true;
+    }
+    (void)x, (void)n;
+    return false;
+}
+
+template <class... Ptr> int check(int64_t n, Ptr... pointers) {
+    if (n < 0) return MF_ERR_LENGTH;
+    if (n > 0 && ((pointers == nullptr) || ...)) return MF_ERR_NULL;
+    return MF_OK;
+}
+
+mf::Space space_1d(int64_t n) {
+    mf::Space space;
+    space.ndim = 1;
+    space.shape[0] = n;
+    return space;
+}
+
+template <class T> void put(mf::Space& space, int i, const T* p) {
+    space.data[i] = reinterpret_cast<char*>(const_cast<T*>(p));
+    space.strides[i][0] = sizeof(T);
+    space.nops = i + 1;
+}
+
+template <Binary op, class T>
+int binary(const T* a, const T* b, BinaryOut<op, T>* out, int64_t n) {
+    using R = BinaryOut<op, T>;
+    if (int status = check(n, a, b, out)) return status;
+    if (n == 0) return MF_OK;
+    const int64_t in_bytes = n * int64_t(sizeof(T)), out_bytes = n * int64_t(sizeof(R));
+    if (partly_overlap(a, in_bytes, out, out_bytes) || partly_overlap(b, in_bytes, out, out_bytes))
+        return MF_ERR_OVERLAP;
+    if (op == Binary::power && any_negative(b, n)) return MF_ERR_DOMAIN;
+    mf::Space space = space_1d(n);
+    put(space, 0, out);
+    put(space, 1, a);
+    put(space, 2, b);
+    mf::elementwise(op, dtype_of<T>(), space);
+    return MF_OK;
+}
+
+template <Unary op, class T> int unary(const T* x, UnaryOut<op, T>* out, int64_t n) {
+    using R = UnaryOut<op, T>;
+    if (int status = check(n, x, out)) return status;
+    if (n == 0) return MF_OK;
+    if (partly_overlap(x, n * int64_t(sizeof(T)), out, n * int64_t(sizeof(R))))
+        return MF_ERR_OVERLAP;
+    mf::Space space = space_1d(n);
+    put(space, 0, out);
+    put(space, 1, x);
+    mf::elementwise(op, dtype_of<T>(), space);
+    return MF_OK;
+}
+
+template <class R> R failed(int status) {
+    last_status = status;
+    if constexpr (std::is_floating_point_v<R>) return std::numeric_limits<R>::quiet_NaN();
+    else return R{0};
+}
+
+template <Reduction op, class T> ReduceOut<op, T> reduce(const T* x, int64_t n, int64_t ddof = 0) {
+    using R = ReduceOut<op, T>;
+    if (int status = check(n, x)) return failed<R>(status);
+    constexpr auto family = mf::kReductions[static_cast<int>(op)].family;
+    if (n == 0 && (family == Family::Extreme || family == Family::Arg)) return failed<R>(MF_ERR_EMPTY);
+    const int64_t shape = n, stride = sizeof(T), out_stride = 0;
+    const bool reduced = true;
+    R result{};
+    mf::reduce({op, dtype_of<T>(), 1, &shape, &stride, reinterpret_cast<const char*>(x), &reduced,
+                reinterpret_cast<char*>(&result), &out_stride, ddof});
+    last_status = MF_OK;
+    return result;
+}
+
+template <class T> T dot(const T* a, const T* b, int64_t n) {
+    if (int status = check(n, a, b)) return failed<T>(status);
+    T result{};
+    mf::dot(dtype_of<T>(), reinterpret_cast<const char*>(a), sizeof(T),
+            reinterpret_cast<const char*>(b), sizeof(T), n, reinterpret_cast<char*>(&result));
+    last_status = MF_OK;
+    return result;
+}
+
+}  // namespace
+
+extern "C" {
+
+int mf_last_status(void) { return last_status; }
+
+const char* mf_status_message(int status) {
+    switch (status) {
+        case MF_OK: return "ok";
+        case MF_ERR_NULL: return "a NULL pointer was passed with n > 0";
+        case MF_ERR_LENGTH: return "n must not be negative";
+        case MF_ERR_OVERLAP: return "out partly overlaps an input (it may only be the same array)";
+        case MF_ERR_EMPTY: return "zero-size array to a reduction that has no identity";
+        case MF_ERR_DOMAIN: return "integers to negative integer powers are not allowed";
+        default: return "unknown mathfront status";
+    }
+}
+
+// One definition per op of ops.def and dtype, each a call of the templates above.
+#define MF_FOR_DTYPES(DEFINE, name) \
+    DEFINE(name, f32, float)        \
+    DEFINE(name, f64, double)       \
+    DEFINE(name, i32, int32_t)      \
+    DEFINE(name, i64, int64_t)
+
+#define MF_DEFINE_BINARY(name, sfx, T)                                                   \
+    int mf_##name##_##sfx(const T* a, const T* b, BinaryOut<Binary::name, T>* out,       \
+                          int64_t n) {                                                  \
+        return binary<Binary::name, T>(a, b, out, n);                                   \
+    }
+#define MF_DEFINE_UNARY(name, sfx, T)                                                    \
+    int mf_##name##_##sfx(const T* x, UnaryOut<Unary::name, T>* out, int64_t n) {        \
+        return unary<Unary::name, T>(x, out, n);                                        \
+    }
+#define MF_DEFINE_REDUCE(name, sfx, T)                                                   \
+    ReduceOut<Reduction::name, T> mf_##name##_##sfx(const T* x, int64_t n) {             \
+        return reduce<Reduction::name, T>(x, n);                                        \
+    }
+#define MF_DEFINE_MOMENTS(name, sfx, T)                                                  \
+    ReduceOut<Reduction::name, T> mf_##name##_##sfx(const T* x, int64_t n, int64_t ddof) { \
+        return reduce<Reduction::name, T>(x, n, ddof);                                  \
+    }
+// var and std (the Moments family) take ddof; the others do not.
+#define MF_REDUCE_Sum(name) MF_FOR_DTYPES(MF_DEFINE_REDUCE, name)
+#define MF_REDUCE_Prod(name) MF_FOR_DTYPES(MF_DEFINE_REDUCE, name)
+#define MF_REDUCE_Extreme(name) MF_FOR_DTYPES(MF_DEFINE_REDUCE, name)
+#define MF_REDUCE_Arg(name) MF_FOR_DTYPES(MF_DEFINE_REDUCE, name)
+#define MF_REDUCE_Moments(name) MF_FOR_DTYPES(MF_DEFINE_MOMENTS, name)
+#define MF_DEFINE_DOT(name, sfx, T) \
+    T mf_##name##_##sfx(const T* a, const T* b, int64_t n) { return dot<T>(a, b, n); }
+
+#define MF_BINARY(name, Functor) MF_FOR_DTYPES(MF_DEFINE_BINARY, name)
+#define MF_UNARY(name, Functor) MF_FOR_DTYPES(MF_DEFINE_UNARY, name)
+#define MF_REDUCTION(name, family, variant, skip_nan) MF_REDUCE_##family(name)
+#define MF_DOT(name) MF_FOR_DTYPES(MF_DEFINE_DOT, name)
+#include "../core/ops.def"
+
+}  // extern "C"
