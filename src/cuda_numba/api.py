@@ -94,9 +94,10 @@ def _copy(x: Flat, dtype: np.dtype, nan_to_zero: bool = False) -> Flat:
 def _operands(op: Op, args, out):
     """(operands, on_device): host operands become NumPy arrays, device ones stay."""
     operands = list(args)
-    devices = [i for i, x in enumerate(operands) if _checks.is_device_array(x)]
-    hosts = [i for i, x in enumerate(operands)
-             if not _checks.is_device_array(x) and type(x) not in _checks.PY_SCALARS]
+    device = [_checks.is_device_array(x) for x in operands]
+    devices = [i for i, d in enumerate(device) if d]
+    hosts = [i for i, (x, d) in enumerate(zip(operands, device, strict=True))
+             if not d and type(x) not in _checks.PY_SCALARS]
     on_device = bool(devices) or (out is not None and _checks.is_device_array(out))
     if on_device and hosts:
         where = f"operand {devices[0]}" if devices else "out"
