@@ -148,7 +148,7 @@ def test_runtime_errors_from_njit_code():
     x = np.arange(6.0)
     with pytest.raises(ValueError, match="must have one shape"):
         JITTED["add"](x, x, np.empty(5))
-    with pytest.raises(ValueError, match="partly overlaps"):
+    with pytest.raises(ValueError, match="overlaps an input without being that same array"):
         JITTED["add"](x[:-1], x[:-1], x[1:])
     with pytest.raises(ValueError, match="no identity"):
         JITTED["max"](np.empty(0))
@@ -174,6 +174,12 @@ def test_status_codes_from_c():
     assert lib.mf_sum_f64(buf, 4) == 6.0 and lib.mf_last_status() == lib.MF_OK
     assert lib.mf_sum_i64(ffi.NULL, -3) == 0 and lib.mf_last_status() == lib.MF_ERR_LENGTH
     assert "overlaps" in cabi.status_message(lib.MF_ERR_OVERLAP)
+    # Same start, wider output elements: int32 in, double out would overwrite unread inputs.
+    ints32 = np.arange(8, dtype=np.int32)
+    same = ffi.from_buffer("int32_t[]", ints32)
+    assert lib.mf_sqrt_i32(same, ffi.cast("double *", same), 4) == lib.MF_ERR_OVERLAP
+    assert np.array_equal(ints32, np.arange(8))  # nothing written
+    assert lib.mf_negative_i32(same, same, 8) == lib.MF_OK and ints32[3] == -3
 
 
 def test_python_calls_of_the_wrappers_run_mathfront():

@@ -53,10 +53,14 @@ template <Reduction op, class T> struct ReduceOutOf {
 };
 template <Reduction op, class T> using ReduceOut = typename ReduceOutOf<op, T>::type;
 
-// True when [a, a + na) and [b, b + nb) share bytes without starting at the same place.
-bool partly_overlap(const void* a, int64_t na, const void* b, int64_t nb) {
-    auto x = reinterpret_cast<uintptr_t>(a), y = reinterpret_cast<uintptr_t>(b);
-    return x != y && x < y + static_cast<uintptr_t>(nb) && y < x + static_cast<uintptr_t>(na);
+// True when the input [in, in + n_in) and the output [out, out + n_out) (bytes)
+// share memory other than as the very same array: an output with wider
+// elements than its input (int32 in, double out) overwrites inputs not yet
+// read even from the same start.
+bool bad_overlap(const void* in, int64_t n_in, const void* out, int64_t n_out) {
+    auto x = reinterpret_cast<uintptr_t>(in), y = reinterpret_cast<uintptr_t>(out);
+    const bool overlap = x < y + static_cast<uintptr_t>(n_out) && y < x + static_cast<uintptr_t>(n_in);
+    return overlap && !(x == y && n_in == n_out);
 }
 
 template <class T> bool any_negative(const T* x, int64_t n) {
@@ -93,7 +97,7 @@ int binary(const T* a, const T* b, BinaryOut<op, T>* out, int64_t n) {
     if (int status = check(n, a, b, out)) return status;
     if (n == 0) return MF_OK;
     const int64_t in_bytes = n * int64_t(sizeof(T)), out_bytes = n * int64_t(sizeof(R));
-    if (partly_overlap(a, in_bytes, out, out_bytes) || partly_overlap(b, in_bytes, out, out_bytes))
+    if (bad_overlap(a, in_bytes, out, out_bytes) || bad_overlap(b, in_bytes, out, out_bytes))
         return MF_ERR_OVERLAP;
     if (op == Binary::power && any_negative(b, n)) return MF_ERR_DOMAIN;
     mf::Space space = space_1d(n);
@@ -108,7 +112,7 @@ template <Unary op, class T> int unary(const T* x, UnaryOut<op, T>* out, int64_t
     using R = UnaryOut<op, T>;
     if (int status = check(n, x, out)) return status;
     if (n == 0) return MF_OK;
-    if (partly_overlap(x, n * int64_t(sizeof(T)), out, n * int64_t(sizeof(R))))
+    if (bad_overlap(x, n * int64_t(sizeof(T)), out, n * int64_t(sizeof(R))))
         return MF_ERR_OVERLAP;
     mf::Space space = space_1d(n);
     put(space, 0, out);
@@ -157,7 +161,7 @@ const char* mf_status_message(int status) {
         case MF_OK: return "ok";
         case MF_ERR_NULL: return "a NULL pointer was passed with n > 0";
         case MF_ERR_LENGTH: return "n must not be negative";
-        case MF_ERR_OVERLAP: return "out partly overlaps an input (it may only be the same array)";
+        case MF_ERR_OVERLAP: return "out overlaps an input without being that same array";
         case MF_ERR_EMPTY: return "zero-size array to a reduction that has no identity";
         case MF_ERR_DOMAIN: return "integers to negative integer powers are not allowed";
         default: return "unknown mathfront status";

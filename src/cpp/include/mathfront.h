@@ -17,8 +17,8 @@
  *
  * Errors never crash: elementwise functions return an mf_status; reductions
  * return 0 (NaN for floating results) and leave their status for
- * mf_last_status() on the calling thread. `out` may be the same pointer as
- * an input, but must not overlap one otherwise.
+ * mf_last_status() on the calling thread. `out` may be the same array as an
+ * input (same pointer and element size), but must not overlap one otherwise.
  */
 #ifndef MATHFRONT_H
 #define MATHFRONT_H
@@ -43,7 +43,7 @@ enum mf_status {
     MF_OK = 0,
     MF_ERR_NULL = 1,     /* a NULL pointer with n > 0 */
     MF_ERR_LENGTH = 2,   /* n < 0 */
-    MF_ERR_OVERLAP = 3,  /* out partly overlaps an input */
+    MF_ERR_OVERLAP = 3,  /* out overlaps an input without being the same array */
     MF_ERR_EMPTY = 4,    /* min, max, argmin, argmax of nothing */
     MF_ERR_DOMAIN = 5    /* an integer to a negative integer power */
 };

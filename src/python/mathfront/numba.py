@@ -47,8 +47,8 @@ def _check(status):
     if status == 2:
         raise ValueError("mathfront.numba: a negative length")
     if status == 3:
-        raise ValueError("mathfront.numba: out partly overlaps an input "
-                         "(it may only be the same array)")
+        raise ValueError("mathfront.numba: out overlaps an input without being "
+                         "that same array")
     if status == 5:
         raise ValueError("Integers to negative integer powers are not allowed.")
 
