@@ -47,5 +47,4 @@ def recorded(path: str) -> list[tuple]:
 
 
 def kernel(module: str, key: tuple):
-    module = _modules()[module]
-    return (module.kernel_for)(*key)
+    return _modules()[module].kernel_for(*key)

@@ -161,7 +161,7 @@ def test_reductions_are_deterministic_across_blocks():
     """No atomics: many chunks per output, the same bits every run."""
     from mathfront.cuda_numba import config
 
-    n = 40 * config.block_size() * 4 + 3  # several chunks, a ragged last one
+    n = 40 * config.BLOCK * 4 + 3  # several chunks, a ragged last one
     x = np.random.default_rng(3).standard_normal(n).astype(np.float32)
     d = mf.to_device(x)
     for fn in (mf.sum, mf.var, mf.nanstd):

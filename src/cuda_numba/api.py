@@ -78,8 +78,8 @@ def _span(f: Flat) -> tuple[int, int]:
 
 def _copy(x: Flat, dtype: np.dtype, nan_to_zero: bool = False) -> Flat:
     """A contiguous device copy of ``x`` as ``dtype``, cast as NumPy casts."""
-    target = empty(x.shape, _storage(dtype))
     dtype = np.dtype(dtype)
+    target = empty(x.shape, _storage(dtype))
     if x.dtype.kind == "f" and dtype.kind in "iu":
         info = np.iinfo(dtype)
         op = "nan_to_zero_to_int" if nan_to_zero else "to_int"

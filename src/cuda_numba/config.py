@@ -17,9 +17,6 @@ MIN_PER_THREAD = 4 if SIMULATOR else 16
 MAX_CHUNKS = 4 if SIMULATOR else 1024
 
 
-def block_size() -> int:
-    return BLOCK
-
-
-def max_blocks() -> int:
-    return MAX_BLOCKS
+def grid(n: int) -> int:
+    """Blocks of BLOCK threads for a grid-stride loop over ``n`` items."""
+    return max(1, min(-(-n // BLOCK), MAX_BLOCKS))

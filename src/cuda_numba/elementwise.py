@@ -18,11 +18,10 @@ import math
 import numpy as np
 from numba import cuda
 
+from .._checks import PY_SCALARS
 from . import config
 from .launch import launch
 from .operands import Flat, simplify
-
-_SCALARS = (bool, int, float)
 
 
 def _add(a, b):
@@ -206,12 +205,6 @@ def kernel_for(op: str, integer: bool, ndim: int, kinds: str, layout: str):
     return kernel
 
 
-def launch_shape(n: int) -> tuple[int, int]:
-    """Blocks and threads for a grid-stride loop over ``n`` elements."""
-    threads = config.block_size()
-    return max(1, min(-(-n // threads), config.max_blocks())), threads
-
-
 def run(op: str, out: Flat, inputs: list, compute_dtype: np.dtype) -> None:
     """out = op(*inputs); inputs are Flats (broadcast to out's shape) or scalars."""
     n = int(np.prod(out.shape, dtype=np.int64))
@@ -233,7 +226,7 @@ def run(op: str, out: Flat, inputs: list, compute_dtype: np.dtype) -> None:
             args.append(compute_dtype.type(x))
     integer = compute_dtype.kind in "iu"
     key = (op, integer, ndim, kinds, layout)
-    launch(kernel_for(*key), (*key, compute_dtype, out.dtype), *launch_shape(n), args)
+    launch(kernel_for(*key), (*key, compute_dtype, out.dtype), config.grid(n), config.BLOCK, args)
 
 
 def run_plain(op: str, out, inputs: list, compute_dtype: np.dtype) -> None:
@@ -243,8 +236,8 @@ def run_plain(op: str, out, inputs: list, compute_dtype: np.dtype) -> None:
     n = out.size
     if n == 0:
         return
-    kinds = "".join("s" if type(x) in _SCALARS else "a" for x in inputs)
+    kinds = "".join("s" if type(x) in PY_SCALARS else "a" for x in inputs)
     args = [out, *(compute_dtype.type(x) if k == "s" else x
                    for x, k in zip(inputs, kinds, strict=True))]
     key = (op, compute_dtype.kind in "iu", len(out.shape), kinds, "plain")
-    launch(kernel_for(*key), (*key, compute_dtype, out.dtype), *launch_shape(n), args)
+    launch(kernel_for(*key), (*key, compute_dtype, out.dtype), config.grid(n), config.BLOCK, args)

@@ -19,11 +19,14 @@ them and no real GPU was at hand to prove them: the trees use shared memory.
 from __future__ import annotations
 
 import numpy as np
-from numba import cuda, from_dtype
+from numba import cuda, float64, from_dtype, int64
 
 from . import config
+from .elementwise import _narrow32
 from .launch import launch
 from .operands import Flat, empty, simplify
+
+_NARROW32 = cuda.jit(device=True)(_narrow32)
 
 # Variants of the finish step.
 PLAIN, MEAN, VAR, STD = 0, 1, 2, 3
@@ -295,13 +298,9 @@ def kernel_for(kind, family, dtype, nk, nr, arity, block, narrow):
     kernel = _KERNELS.get(key)
     if kernel is None:
         fold, merge, finish = (cuda.jit(device=True)(f) for f in FAMILIES[family])
-        from numba import float64, int64
-
-        from .elementwise import _narrow32
-
         namespace = {"cuda": cuda, "np": np, "fold": fold, "merge": merge, "finish": finish,
                      "BLOCK": block, "T": from_dtype(dtype), "float64": float64, "int64": int64,
-                     "narrow32": cuda.jit(device=True)(_narrow32)}
+                     "narrow32": _NARROW32}
         float_path = not family.endswith("_int")
         exec(_source(kind, nk, nr, arity, float_path, narrow), namespace)
         kernel = _KERNELS[key] = cuda.jit(namespace["kernel"])
@@ -351,7 +350,7 @@ def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...], ddof:
     common = [skip, high, variant, np.float64(ddof), finit, np.float64(0), iinit,
               _identity(family, high, dtype)]
     nk, nr, arity = len(kshape), len(rshape), len(inputs)
-    block = config.block_size()
+    block = config.BLOCK
     # An int64 sum or product stored into int32 (dtype=int32, an int32 dot) wraps.
     narrow = out.dtype == np.int32 and family in ("sum_int", "prod_int")
     types = (dtype, out.dtype)  # with the kernel's key, these fix every argument's type
@@ -361,7 +360,7 @@ def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...], ddof:
     per_output = n_red <= config.PER_THREAD_MAX or (n_out >= 16 * block and coalesced)
     if per_output:
         key = ("per_output", family, dtype, nk, nr, arity, block, narrow)
-        launch(kernel_for(*key), key + types, _grid(n_out), block,
+        launch(kernel_for(*key), key + types, config.grid(n_out), block,
                [n_out, n_red, kshape or (1,), rshape or (1,), out.view, out.offset,
                 out_kst or (0,), *arrays, *common])
         return
@@ -380,10 +379,6 @@ def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...], ddof:
         launch(kernel_for(*key), key + types, n_out, block,
                [n_out, nchunks, kshape or (1,), out.view, out.offset, out_kst or (0,), *slots,
                 *common])
-
-
-def _grid(n: int) -> int:
-    return max(1, min(-(-n // config.block_size()), config.max_blocks()))
 
 
 _SLOTS: dict[tuple, list] = {}

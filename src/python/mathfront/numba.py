@@ -31,6 +31,7 @@ from numba.extending import overload, register_jitable
 
 import mathfront as _mf
 
+from ._checks import result_dtype
 from ._ops import BINARY, DOT, OPS, REDUCTION, UNARY, Op
 from .cabi import ffi, lib
 
@@ -67,11 +68,6 @@ def _array_dtype(op: Op, name: str, typ) -> str:
     return dtype
 
 
-def _result_dtype(op: Op, dtype: str) -> str:
-    sample = np.ones(1, dtype)
-    return str(np.asarray(op.reference(*[sample] * op.arity)).dtype)
-
-
 def _entry(op: Op, dtype: str):
     return getattr(lib, f"mf_{op.name}_{_SUFFIX[dtype]}")
 
@@ -85,7 +81,7 @@ def _same_dtype(op: Op, names, typs) -> str:
 
 
 def _check_out(op: Op, out, dtype: str) -> None:
-    expected = _result_dtype(op, dtype)
+    expected = str(result_dtype(op, (np.dtype(dtype),) * op.arity))
     if _array_dtype(op, "out", out) != expected:
         raise TypingError(f"mathfront.numba.{op.name}: out has dtype {out.dtype}, the result "
                           f"of {dtype} inputs is {expected}")
