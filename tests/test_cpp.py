@@ -222,10 +222,3 @@ def test_auto_prefers_cpp_for_its_dtypes():
     assert mf.explain(mf.add, x, x).backend == "cpp"
     assert mf.explain(mf.var, x.astype(np.int32)).backend == "cpp"
     assert mf.explain(mf.add, x.astype(np.float16), 1).backend == "numpy"
-
-
-def test_integer_ddof_only():
-    x = np.arange(5.0)
-    assert mf.var(x, ddof=1.0, backend="cpp") == np.var(x, ddof=1)
-    with pytest.raises(TypeError, match="integer ddof"):
-        mf.var(x, ddof=0.5, backend="cpp")

@@ -172,3 +172,24 @@ def test_dot_matches_numpy(backend, dtype, data):
     out = np.empty((), np.asarray(expected).dtype)
     assert mf.dot(x, y, out=out, backend=backend) is out
     assert_matches(out, np.asarray(expected), atol=atol, what=f"dot[{backend}] out=")
+
+
+# --- fractional ddof ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("op", [o for o in REDUCTIONS if "ddof" in o.extra], ids=lambda o: o.name)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
+@pytest.mark.parametrize("ddof", [0.5, 1.5, np.float32(0.25), 2.75, -0.5], ids=repr)
+@pytest.mark.parametrize("axis", [None, 0, 1], ids=str)
+def test_fractional_ddof_as_numpy(backend, op, dtype, ddof, axis):
+    """NumPy takes any real ddof (the Array API's correction is a float)."""
+    require(backend, op, dtype)
+    x = np.arange(12).reshape(3, 4).astype(dtype)
+    x[1, 2] = 0 if np.dtype(dtype).kind == "i" else np.nan
+    check(backend, op, x, axis=axis, ddof=ddof)
+    check(backend, op, x[:, ::-1][:2], axis=axis, ddof=ddof)
+
+
+def test_non_real_ddof_is_refused(backend):
+    require(backend, "var", "float64")
+    with pytest.raises(TypeError):
+        mf.var(np.ones(3), ddof="1", backend=backend)

@@ -203,7 +203,7 @@ def _reduction(op: Op, call, operands, out_device):
     if call.keepdims:  # keepdims' length-1 axes are not the kernel's business
         target = Flat(target.view, target.offset, tuple(target.strides[i] for i in kept),
                       tuple(target.shape[i] for i in kept), target.dtype)
-    ddof = _checks.integer_ddof(op, call.extra["ddof"]) if "ddof" in op.extra else 0
+    ddof = _checks.real_ddof(op, call.extra["ddof"]) if "ddof" in op.extra else 0.0
     reductions.run(op.name, target, [source], reduced, ddof)
 
 

@@ -8,9 +8,9 @@
 #include <limits>
 #include <type_traits>
 
-#include "../core/dtype.hpp"
+#include "../common/dtype.hpp"
 #include "../core/elementwise.hpp"
-#include "../core/ops.hpp"
+#include "../common/ops.hpp"
 #include "../core/reduce.hpp"
 #include "../core/strided.hpp"
 
@@ -18,10 +18,8 @@ namespace {
 
 using mf::Binary;
 using mf::DType;
-using mf::Family;
 using mf::Reduction;
 using mf::Unary;
-using mf::Variant;
 
 thread_local int last_status = MF_OK;
 
@@ -32,26 +30,12 @@ template <class T> constexpr DType dtype_of() {
     else return DType::i64;
 }
 
-// NumPy's result types (the header spells them out; extern "C" declarations
-// that differ from these definitions would not compile).
-template <class T> using Real = std::conditional_t<std::is_integral_v<T>, double, T>;
-template <Binary op, class T> using BinaryOut = std::conditional_t<op == Binary::divide, Real<T>, T>;
-constexpr bool to_real(Unary op) {
-    return op == Unary::sqrt || op == Unary::exp || op == Unary::log || op == Unary::sin ||
-           op == Unary::cos;
-}
-template <Unary op, class T> using UnaryOut = std::conditional_t<to_real(op), Real<T>, T>;
-template <Reduction op, class T> struct ReduceOutOf {
-    static constexpr mf::ReductionSpec spec = mf::kReductions[static_cast<int>(op)];
-    using Wide = std::conditional_t<std::is_integral_v<T>, int64_t, T>;  // sums, products
-    using type = std::conditional_t<
-        spec.family == Family::Arg, int64_t,
-        std::conditional_t<spec.family == Family::Extreme, T,
-                           std::conditional_t<spec.family == Family::Moments ||
-                                                  spec.variant == Variant::Mean,
-                                              Real<T>, Wide>>>;
-};
-template <Reduction op, class T> using ReduceOut = typename ReduceOutOf<op, T>::type;
+// NumPy's result types, by the op table's rules (the generated header spells
+// them out; extern "C" declarations that differ from these definitions
+// would not compile).
+template <Binary op, class T> using BinaryOut = mf::ResultOf<mf::spec(op).result, T>;
+template <Unary op, class T> using UnaryOut = mf::ResultOf<mf::spec(op).result, T>;
+template <Reduction op, class T> using ReduceOut = mf::ResultOf<mf::spec(op).result, T>;
 
 // True when the input [in, in + n_in) and the output [out, out + n_out) (bytes)
 // share memory other than as the very same array: an output with wider
@@ -127,11 +111,12 @@ template <class R> R failed(int status) {
     else return R{0};
 }
 
-template <Reduction op, class T> ReduceOut<op, T> reduce(const T* x, int64_t n, int64_t ddof = 0) {
+template <Reduction op, class T> ReduceOut<op, T> reduce(const T* x, int64_t n, double ddof = 0) {
     using R = ReduceOut<op, T>;
     if (int status = check(n, x)) return failed<R>(status);
-    constexpr auto family = mf::kReductions[static_cast<int>(op)].family;
-    if (n == 0 && (family == Family::Extreme || family == Family::Arg)) return failed<R>(MF_ERR_EMPTY);
+    constexpr auto family = mf::spec(op).family;
+    if (n == 0 && (family == mf::Family::Extreme || family == mf::Family::Arg))
+        return failed<R>(MF_ERR_EMPTY);
     const int64_t shape = n, stride = sizeof(T), out_stride = 0;
     const bool reduced = true;
     R result{};
@@ -168,7 +153,7 @@ const char* mf_status_message(int status) {
     }
 }
 
-// One definition per op of ops.def and dtype, each a call of the templates above.
+// One definition per op of the op table and dtype, each a call of the templates above.
 #define MF_FOR_DTYPES(DEFINE, name) \
     DEFINE(name, f32, float)        \
     DEFINE(name, f64, double)       \
@@ -189,7 +174,7 @@ const char* mf_status_message(int status) {
         return reduce<Reduction::name, T>(x, n);                                        \
     }
 #define MF_DEFINE_MOMENTS(name, sfx, T)                                                  \
-    ReduceOut<Reduction::name, T> mf_##name##_##sfx(const T* x, int64_t n, int64_t ddof) { \
+    ReduceOut<Reduction::name, T> mf_##name##_##sfx(const T* x, int64_t n, double ddof) { \
         return reduce<Reduction::name, T>(x, n, ddof);                                  \
     }
 // var and std (the Moments family) take ddof; the others do not.
@@ -201,10 +186,10 @@ const char* mf_status_message(int status) {
 #define MF_DEFINE_DOT(name, sfx, T) \
     T mf_##name##_##sfx(const T* a, const T* b, int64_t n) { return dot<T>(a, b, n); }
 
-#define MF_BINARY(name, Functor) MF_FOR_DTYPES(MF_DEFINE_BINARY, name)
-#define MF_UNARY(name, Functor) MF_FOR_DTYPES(MF_DEFINE_UNARY, name)
-#define MF_REDUCTION(name, family, variant, skip_nan) MF_REDUCE_##family(name)
-#define MF_DOT(name) MF_FOR_DTYPES(MF_DEFINE_DOT, name)
-#include "../core/ops.def"
+#define MF_BINARY(name, Functor, result, cost) MF_FOR_DTYPES(MF_DEFINE_BINARY, name)
+#define MF_UNARY(name, Functor, result, cost) MF_FOR_DTYPES(MF_DEFINE_UNARY, name)
+#define MF_REDUCTION(name, family, variant, skip_nan, result) MF_REDUCE_##family(name)
+#define MF_DOT(name, result) MF_FOR_DTYPES(MF_DEFINE_DOT, name)
+#include "mf_ops.def"
 
 }  // extern "C"

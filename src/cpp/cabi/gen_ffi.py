@@ -4,7 +4,9 @@ Run by CMake at build time: the header, through the C preprocessor (with
 MF_CDEF, so that only plain declarations remain), is the cdef. Nothing is
 copied by hand, and Numba can type an out-of-line module's ``ffi`` and ``lib``.
 
-    python gen_ffi.py COMPILER HEADER OUTPUT
+    python gen_ffi.py COMPILER HEADER GENERATED_DIR OUTPUT
+
+GENERATED_DIR holds mathfront_ops.h, the declarations the header includes.
 """
 
 import subprocess
@@ -13,8 +15,8 @@ import sys
 from cffi import FFI
 
 
-def main(compiler: str, header: str, output: str) -> None:
-    cdef = subprocess.run([compiler, "-E", "-P", "-x", "c", "-DMF_CDEF", header],
+def main(compiler: str, header: str, generated: str, output: str) -> None:
+    cdef = subprocess.run([compiler, "-E", "-P", "-x", "c", "-DMF_CDEF", f"-I{generated}", header],
                           check=True, capture_output=True, text=True).stdout
     builder = FFI()
     builder.cdef(cdef)
@@ -23,4 +25,4 @@ def main(compiler: str, header: str, output: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

@@ -16,9 +16,6 @@ namespace {
 // costs about as much as moving that much memory (measured; see
 // benchmarks/RESULTS.md).
 constexpr int64_t kParallelBytes = 1 << 20;
-// exp, log, sin, cos and power take about this many times longer per
-// element than add (measured), so they go parallel on smaller arrays.
-constexpr int kSlowOp = 8;
 // Elements per gather/scatter buffer: three buffers of doubles fit in L1.
 constexpr int64_t kChunk = 512;
 
@@ -29,17 +26,6 @@ int64_t last_level_cache_bytes() {
         return n > 0 ? int64_t(n) : int64_t(8) << 20;
     }();
     return bytes;
-}
-
-bool floaty_result(int op, bool binary) {
-    if (binary) return op == int(Binary::divide);
-    return op == int(Unary::sqrt) || op == int(Unary::exp) || op == int(Unary::log) ||
-           op == int(Unary::sin) || op == int(Unary::cos);
-}
-
-DType result_of(int op, bool binary, DType in) {
-    bool integer = in == DType::i32 || in == DType::i64;
-    return integer && floaty_result(op, binary) ? DType::f64 : in;
 }
 
 void gather(char* dst, const char* src, int64_t stride, int64_t n, int64_t size) {
@@ -153,21 +139,20 @@ void run(const Loop& loop, Space& space) {
 
 }  // namespace
 
-DType result_dtype(Binary op, DType in) { return result_of(int(op), true, in); }
-DType result_dtype(Unary op, DType in) { return result_of(int(op), false, in); }
-
+// The cost of an op (the op table's, measured: exp, log, sin, cos and power
+// take about 8 times longer per element than add) makes costly ops go
+// parallel on smaller arrays.
 void elementwise(Binary op, DType in, Space space) {
     const KernelTable& k = kernels();
     Loop loop{&k, 2, k.binary[int(op)][int(in)], {}, itemsize(in),
-              itemsize(result_dtype(op, in)), false, op == Binary::power ? kSlowOp : 1};
+              itemsize(result_dtype(op, in)), false, spec(op).cost};
     run(loop, space);
 }
 
 void elementwise(Unary op, DType in, Space space) {
     const KernelTable& k = kernels();
-    const bool slow = op == Unary::exp || op == Unary::log || op == Unary::sin || op == Unary::cos;
     Loop loop{&k, 1, {}, k.unary[int(op)][int(in)], itemsize(in), itemsize(result_dtype(op, in)),
-              false, slow ? kSlowOp : 1};
+              false, spec(op).cost};
     run(loop, space);
 }
 

@@ -3,16 +3,11 @@
 
 #include <cstdint>
 
-#include "dtype.hpp"
-#include "ops.hpp"
+#include "../common/dtype.hpp"
+#include "../common/ops.hpp"
 #include "strided.hpp"
 
 namespace mf {
-
-// The result dtype of an op on inputs of dtype `in` (NumPy's: float64 for
-// divide, sqrt, exp, log, sin, cos of integers; `in` otherwise).
-DType result_dtype(Binary op, DType in);
-DType result_dtype(Unary op, DType in);
 
 // out = op(a, b) / op(a). `space` holds the output as operand 0, then the
 // inputs, all of the output's shape (zero strides where broadcast). An input

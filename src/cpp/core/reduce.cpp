@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "../kernels/table.hpp"
-#include "states.hpp"
+#include "../common/states.hpp"
 #include "thread_pool.hpp"
 
 namespace mf {
@@ -46,7 +46,7 @@ void run_tasks(int64_t ntasks, bool parallel, F&& task) {
 struct Context {
     Variant variant;
     int flags;
-    int64_t ddof;
+    double ddof;
     std::atomic<int>* warnings;
     void warn(int w) const { warnings->fetch_or(w, std::memory_order_relaxed); }
 };
@@ -165,7 +165,7 @@ struct MomentFamily {
     static void finish(const State& s, const Context& c, char* out) {
         // As NumPy: var divides by max(n - ddof, 0) (so m2 / 0 is inf or NaN),
         // nanvar of floats gives NaN there (of integers it is var); both warn.
-        double dof = s.n - double(c.ddof);
+        double dof = s.n - c.ddof;
         if (dof <= 0) c.warn(kWarnDof);
         double var = (s.m2 > 0 ? s.m2 : 0.0) / (dof > 0 ? dof : 0.0);
         if (s.m2 != s.m2 || (dof <= 0 && (c.flags & kSkipNan))) var = std::nan("");
@@ -405,7 +405,7 @@ int run(const ReduceCall& call, const ReductionSpec& spec, int flags) {
 
 template <class T>
 int run_family(const ReduceCall& call) {
-    const ReductionSpec& spec = kReductions[static_cast<int>(call.op)];
+    const ReductionSpec& spec = mf::spec(call.op);
     int flags = 0;
     if (spec.skip_nan && is_float_v<T>) flags |= kSkipNan;  // integers have no NaN to skip
     if (spec.variant == Variant::High) flags |= kHigh;
@@ -421,21 +421,6 @@ int run_family(const ReduceCall& call) {
 }
 
 }  // namespace
-
-DType result_dtype(Reduction op, DType in) {
-    const ReductionSpec& spec = kReductions[static_cast<int>(op)];
-    const bool integer = in == DType::b1 || in == DType::i32 || in == DType::i64;
-    switch (spec.family) {
-        case Family::Sum:
-            if (spec.variant == Variant::Mean) return integer ? DType::f64 : in;
-            return integer ? DType::i64 : in;
-        case Family::Prod: return integer ? DType::i64 : in;
-        case Family::Extreme: return in;
-        case Family::Arg: return DType::i64;
-        case Family::Moments: break;
-    }
-    return integer ? DType::f64 : in;
-}
 
 int reduce(const ReduceCall& call) {
     return visit_dtype(call.in, [&](auto tag) { return run_family<decltype(tag)>(call); });

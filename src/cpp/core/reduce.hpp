@@ -3,15 +3,11 @@
 
 #include <cstdint>
 
-#include "dtype.hpp"
-#include "ops.hpp"
+#include "../common/dtype.hpp"
+#include "../common/ops.hpp"
 #include "strided.hpp"
 
 namespace mf {
-
-// NumPy's result dtype: int64 for sums/products of integers and bool,
-// float64 for their means and variances, int64 (intp) for argmin/argmax.
-DType result_dtype(Reduction op, DType in);
 
 // Conditions under which NumPy warns; reduce() reports them, the caller warns.
 enum ReduceWarning : int {
@@ -30,7 +26,7 @@ struct ReduceCall {
     const bool* reduced;       // per axis; argmin/argmax over all axes reduce the flattened array
     char* out;                 // of result_dtype(op, in)
     const int64_t* out_strides;  // per axis of the input; read for kept axes only
-    int64_t ddof;              // var, std, nanvar, nanstd
+    double ddof;               // var, std, nanvar, nanstd
 };
 
 // Writes one result per kept index. Reductions over an empty set give

@@ -253,13 +253,6 @@ void unary_v_nt(const void* a_, void* out_, int64_t n) {
     });
 }
 
-// STREAM's triad, a = b + s * c, for the bandwidth probe (streamed like the ops).
-void triad(const double* b, const double* c, double s, double* a, int64_t n) {
-    streamed(a, n, [&](int64_t at, int64_t m, double* dst) {
-        for (int64_t k = 0; k < m; ++k) dst[k] = b[at + k] + s * c[at + k];
-    });
-}
-
 template <class Op, class T>
 constexpr BinaryLoops binary_loops() {
     return {binary_vv<Op, T>,    binary_vs<Op, T>,    binary_sv<Op, T>,

@@ -10,7 +10,7 @@
 #include <immintrin.h>
 #endif
 
-#include "../core/states.hpp"
+#include "../common/states.hpp"
 #include "table.hpp"
 
 #ifndef MF_LEVEL_NS
@@ -28,8 +28,17 @@ namespace {
 #include "elementwise_kernels.hpp"
 #include "reduce_kernels.hpp"
 
-template <class Op>
+// A functor's output type must be its row's result rule: the driver sizes
+// `out` by the rule, so a mismatch would overrun it. It fails to compile.
+template <class Op, Result R, class... T>
+constexpr bool outputs_follow_rule() {
+    return (std::is_same_v<typename Op::template Out<T>, ResultOf<R, T>> && ...);
+}
+
+template <class Op, Result R>
 constexpr void set_binary(KernelTable& t, Binary op) {
+    static_assert(outputs_follow_rule<Op, R, int32_t, int64_t, float, double>(),
+                  "a binary functor's Out<T> differs from its op table row's result rule");
     auto& row = t.binary[static_cast<int>(op)];
     row[static_cast<int>(DType::i32)] = binary_loops<Op, int32_t>();
     row[static_cast<int>(DType::i64)] = binary_loops<Op, int64_t>();
@@ -37,8 +46,10 @@ constexpr void set_binary(KernelTable& t, Binary op) {
     row[static_cast<int>(DType::f64)] = binary_loops<Op, double>();
 }
 
-template <class Op>
+template <class Op, Result R>
 constexpr void set_unary(KernelTable& t, Unary op) {
+    static_assert(outputs_follow_rule<Op, R, int32_t, int64_t, float, double>(),
+                  "a unary functor's Out<T> differs from its op table row's result rule");
     auto& row = t.unary[static_cast<int>(op)];
     row[static_cast<int>(DType::i32)] = unary_loops<Op, int32_t>();
     row[static_cast<int>(DType::i64)] = unary_loops<Op, int64_t>();
@@ -65,9 +76,9 @@ constexpr void set_reductions(KernelTable& t) {
 constexpr KernelTable make_table() {
     KernelTable t{};
     t.level = MF_STR(MF_LEVEL_NS);
-#define MF_BINARY(name, Functor) set_binary<Functor>(t, Binary::name);
-#define MF_UNARY(name, Functor) set_unary<Functor>(t, Unary::name);
-#include "../core/ops.def"
+#define MF_BINARY(name, Functor, result, cost) set_binary<Functor, Result::result>(t, Binary::name);
+#define MF_UNARY(name, Functor, result, cost) set_unary<Functor, Result::result>(t, Unary::name);
+#include "mf_ops.def"
     set_reductions<uint8_t, DType::b1>(t);
     set_reductions<int32_t, DType::i32>(t);
     set_reductions<int64_t, DType::i64>(t);
@@ -76,7 +87,6 @@ constexpr KernelTable make_table() {
     t.dot[static_cast<int>(DType::b1)] = nullptr;
     t.stream_copy = stream_copy;
     t.store_fence = store_fence;
-    t.triad = triad;
     return t;
 }
 

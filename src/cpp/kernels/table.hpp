@@ -12,8 +12,8 @@
 
 #include <cstdint>
 
-#include "../core/dtype.hpp"
-#include "../core/ops.hpp"
+#include "../common/dtype.hpp"
+#include "../common/ops.hpp"
 
 namespace mf {
 
@@ -62,8 +62,6 @@ struct KernelTable {
     void (*stream_copy)(void* dst, const void* src, int64_t bytes);
     // Orders the streamed stores before those that follow (end of a task).
     void (*store_fence)();
-    // a = b + s * c with streaming stores: the bandwidth probe's STREAM triad.
-    void (*triad)(const double* b, const double* c, double s, double* a, int64_t n);
 };
 
 // The table of the active level (see cpu_features.hpp).

@@ -10,6 +10,7 @@ answer is cached.
 from __future__ import annotations
 
 import functools
+import numbers
 import operator
 import warnings
 
@@ -212,16 +213,11 @@ def check_integer_exponents(exponent) -> None:
         raise ValueError("Integers to negative integer powers are not allowed.")
 
 
-def integer_ddof(op: Op, ddof) -> int:
-    """ddof as the compiled backends take it: an integer (or an integral float)."""
-    try:
-        return operator.index(ddof)
-    except TypeError:
-        if isinstance(ddof, float) and ddof.is_integer():
-            return int(ddof)
-        raise TypeError(
-            f"mathfront.{op.name}: the compiled backends take an integer ddof, got {ddof!r}"
-        ) from None
+def real_ddof(op: Op, ddof) -> float:
+    """ddof as the compiled backends take it: any real number, as NumPy takes."""
+    if isinstance(ddof, (numbers.Real, np.bool_)):
+        return float(ddof)
+    raise TypeError(f"mathfront.{op.name}: ddof must be a real number, got {ddof!r}")
 
 
 class Call:

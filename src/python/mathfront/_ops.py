@@ -1,9 +1,20 @@
 """The op table: the single place where mathfront's operations are declared.
 
-Everything else is derived from these rows: the public functions and their
-docstrings (``_api``), what each backend is asked to implement, the NumPy
-reference each op is tested against, and the benchmark cases. Adding an op is
-one row here plus one kernel per backend.
+Each row carries every fact an engine, the docs or the tests need about its
+op. Everything else is derived from these rows:
+
+- the public functions, their signatures and docstrings (``_api``);
+- the C++ op list and enums (``mf_ops.def``) and the declarations of the C
+  ABI (``mathfront_ops.h``), generated at build time by ``src/cpp/gen_ops.py``;
+- the CUDA engine's tables (``mathfront.cuda_numba``), read at import;
+- the README's op list, ``docs/api.md`` and the type stubs
+  (``docs/generate.py``; a test fails when they are stale);
+- the tests' per-op facts (tolerances, input domains) and verify mode's
+  tolerances (``_tolerance``).
+
+This module imports nothing but the standard library (NumPy only inside
+``Op.reference``): the C++ build runs it with any Python. Adding an op is one
+row here plus one kernel per engine; see docs/adding-an-op.md.
 """
 
 from __future__ import annotations
@@ -14,6 +25,41 @@ UNARY = "unary"
 BINARY = "binary"
 REDUCTION = "reduction"
 DOT = "dot"
+
+# --- result-type rules: the result's dtype for one input dtype T -------------------------
+#: T itself.
+SAME = "same"
+#: Floats keep their type; integers and bool give float64 (divide, sqrt, mean, var...).
+FLOAT = "float"
+#: Floats keep their type; integers and bool widen to int64 (sum, prod).
+WIDE = "wide"
+#: An index: int64 (NumPy's intp here) whatever T (argmin, argmax).
+INDEX = "index"
+RESULT_RULES = (SAME, FLOAT, WIDE, INDEX)
+
+# --- reduction families (how values combine) and variants (how they finish) -------------
+FAMILIES = ("sum", "prod", "extreme", "arg", "moments")
+VARIANTS = ("plain", "mean", "low", "high", "var", "std")
+
+# --- tolerances: how far an engine may be from NumPy (tests and verify mode) ------------
+#: Bit-for-bit (NaN equal to NaN, signed zeros distinguished).
+EXACT = "exact"
+#: Within ULPS units in the last place (transcendentals: NumPy's own vary by platform).
+ULP = "ulp"
+#: ULP, and also eps absolutely (sin, cos: results near 0 at multiples of pi).
+ULP_ABS = "ulp+abs"
+#: Sums: within 2 (n + 2) eps sum|x| (any summation order is within half of that).
+SUM = "sum"
+#: Products: within 2 (n + 2) eps relatively.
+PRODUCT = "product"
+#: Variances: the SUM bound on sum((x - mean)^2), with sum(x^2) for the terms' size.
+MOMENTS = "moments"
+ULPS = 4
+
+#: Dtypes every backend must cover (the input dtypes of elementwise ops and dot).
+REQUIRED_DTYPES = ("float32", "float64", "int32", "int64")
+#: Reductions take bool as well.
+REDUCTION_DTYPES = ("bool", *REQUIRED_DTYPES)
 
 #: Default value of every keyword an op may take (all keyword-only).
 KEYWORD_DEFAULTS = {
@@ -34,8 +80,24 @@ class Op:
     numpy_name: str = ""
     #: Keywords beyond those of the kind (``dtype`` or ``ddof``).
     extra: tuple[str, ...] = ()
+    #: The result-type rule (SAME, FLOAT, WIDE, INDEX): NumPy's, for one input dtype.
+    result: str = SAME
+    #: Reductions: family (how values combine) and variant (how the result finishes).
+    family: str = ""
+    variant: str = "plain"
     #: True for the nan-aware reductions (they skip NaN).
     skips_nan: bool = False
+    #: Reductions: the value of an empty reduction; None where NumPy raises instead.
+    identity: float | None = None
+    #: Elementwise: where the op is defined, for the tests' inputs ("" everywhere;
+    #: "exponent>=0": integer powers refuse negative exponents).
+    domain: str = ""
+    #: How close to NumPy an engine must be (EXACT, ULP, ULP_ABS, SUM, PRODUCT, MOMENTS).
+    tolerance: str = EXACT
+    #: Time per element relative to add: compiled engines thread smaller arrays of costly ops.
+    cost: int = 1
+    #: The input dtypes every engine computes this op for.
+    dtypes: tuple[str, ...] = REQUIRED_DTYPES
 
     @property
     def arity(self) -> int:
@@ -46,8 +108,13 @@ class Op:
         return self.kind in (UNARY, BINARY)
 
     @property
+    def is_arg(self) -> bool:
+        """argmin/argmax: one axis or the flattened array; an index as the result."""
+        return self.family == "arg"
+
+    @property
     def keywords(self) -> tuple[str, ...]:
-        """The op's keywords, in the order backends receive them positionally."""
+        """The op's keywords, in the order kernels receive them positionally."""
         if self.kind == REDUCTION:
             return ("axis", "keepdims", "out", *self.extra)
         return ("out",)
@@ -60,52 +127,69 @@ class Op:
         return getattr(numpy, self.numpy_name or self.name)
 
 
-def _binary(name: str, summary: str, numpy_name: str = "") -> Op:
-    return Op(name, BINARY, summary, numpy_name)
+def _binary(name, summary, numpy_name="", **facts) -> Op:
+    return Op(name, BINARY, summary, numpy_name, **facts)
 
 
-def _unary(name: str, summary: str, numpy_name: str = "") -> Op:
-    return Op(name, UNARY, summary, numpy_name)
+def _unary(name, summary, numpy_name="", **facts) -> Op:
+    return Op(name, UNARY, summary, numpy_name, **facts)
 
 
-def _reduction(name: str, summary: str, *extra: str, skips_nan: bool = False) -> Op:
-    return Op(name, REDUCTION, summary, extra=extra, skips_nan=skips_nan)
+_REDUCTION_RESULT = {"sum": WIDE, "prod": WIDE, "extreme": SAME, "arg": INDEX, "moments": FLOAT}
+_REDUCTION_TOLERANCE = {"sum": SUM, "prod": PRODUCT, "extreme": EXACT, "arg": EXACT,
+                        "moments": MOMENTS}
+_NAN = float("nan")
+
+
+def _reduction(name, summary, family, variant="plain", *extra, skips_nan=False,
+               identity=None) -> Op:
+    result = FLOAT if variant == "mean" else _REDUCTION_RESULT[family]
+    return Op(name, REDUCTION, summary, extra=extra, result=result, family=family,
+              variant=variant, skips_nan=skips_nan, identity=identity,
+              tolerance=_REDUCTION_TOLERANCE[family], dtypes=REDUCTION_DTYPES)
 
 
 OPS: tuple[Op, ...] = (
     _binary("add", "Add arguments element-wise."),
     _binary("subtract", "Subtract arguments element-wise."),
     _binary("multiply", "Multiply arguments element-wise."),
-    _binary("divide", "Divide arguments element-wise (true division)."),
+    _binary("divide", "Divide arguments element-wise (true division).", result=FLOAT),
     _binary("maximum", "Element-wise maximum; NaN propagates."),
     _binary("minimum", "Element-wise minimum; NaN propagates."),
-    _binary("power", "First argument raised to the second, element-wise."),
+    _binary("power", "First argument raised to the second, element-wise.",
+            domain="exponent>=0", tolerance=ULP, cost=8),
     _unary("negative", "Numerical negative, element-wise."),
     _unary("abs", "Absolute value, element-wise.", "absolute"),
-    _unary("sqrt", "Non-negative square root, element-wise."),
-    _unary("exp", "Exponential, element-wise."),
-    _unary("log", "Natural logarithm, element-wise."),
-    _unary("sin", "Sine, element-wise (radians)."),
-    _unary("cos", "Cosine, element-wise (radians)."),
-    _reduction("sum", "Sum of array elements over the given axes.", "dtype"),
-    _reduction("prod", "Product of array elements over the given axes.", "dtype"),
-    _reduction("mean", "Arithmetic mean over the given axes.", "dtype"),
-    _reduction("min", "Minimum over the given axes; NaN propagates."),
-    _reduction("max", "Maximum over the given axes; NaN propagates."),
-    _reduction("var", "Variance over the given axes.", "ddof"),
-    _reduction("std", "Standard deviation over the given axes.", "ddof"),
-    _reduction("argmin", "Index of the first minimum (flat when axis is None)."),
-    _reduction("argmax", "Index of the first maximum (flat when axis is None)."),
-    _reduction("nansum", "Sum, treating NaN as zero.", "dtype", skips_nan=True),
-    _reduction("nanmean", "Mean, ignoring NaN.", "dtype", skips_nan=True),
-    _reduction("nanvar", "Variance, ignoring NaN.", "ddof", skips_nan=True),
-    _reduction("nanstd", "Standard deviation, ignoring NaN.", "ddof", skips_nan=True),
-    _reduction("nanmin", "Minimum, ignoring NaN.", skips_nan=True),
-    _reduction("nanmax", "Maximum, ignoring NaN.", skips_nan=True),
-    Op("dot", DOT, "Inner product of two 1-D vectors."),
+    _unary("sqrt", "Non-negative square root, element-wise.", result=FLOAT),
+    _unary("exp", "Exponential, element-wise.", result=FLOAT, tolerance=ULP, cost=8),
+    _unary("log", "Natural logarithm, element-wise.", result=FLOAT, tolerance=ULP, cost=8),
+    _unary("sin", "Sine, element-wise (radians).", result=FLOAT, tolerance=ULP_ABS, cost=8),
+    _unary("cos", "Cosine, element-wise (radians).", result=FLOAT, tolerance=ULP_ABS, cost=8),
+    _reduction("sum", "Sum of array elements over the given axes.", "sum", "plain", "dtype",
+               identity=0.0),
+    _reduction("prod", "Product of array elements over the given axes.", "prod", "plain",
+               "dtype", identity=1.0),
+    _reduction("mean", "Arithmetic mean over the given axes.", "sum", "mean", "dtype",
+               identity=_NAN),
+    _reduction("min", "Minimum over the given axes; NaN propagates.", "extreme", "low"),
+    _reduction("max", "Maximum over the given axes; NaN propagates.", "extreme", "high"),
+    _reduction("var", "Variance over the given axes.", "moments", "var", "ddof", identity=_NAN),
+    _reduction("std", "Standard deviation over the given axes.", "moments", "std", "ddof",
+               identity=_NAN),
+    _reduction("argmin", "Index of the first minimum (flat when axis is None).", "arg", "low"),
+    _reduction("argmax", "Index of the first maximum (flat when axis is None).", "arg", "high"),
+    _reduction("nansum", "Sum, treating NaN as zero.", "sum", "plain", "dtype", skips_nan=True,
+               identity=0.0),
+    _reduction("nanmean", "Mean, ignoring NaN.", "sum", "mean", "dtype", skips_nan=True,
+               identity=_NAN),
+    _reduction("nanvar", "Variance, ignoring NaN.", "moments", "var", "ddof", skips_nan=True,
+               identity=_NAN),
+    _reduction("nanstd", "Standard deviation, ignoring NaN.", "moments", "std", "ddof",
+               skips_nan=True, identity=_NAN),
+    _reduction("nanmin", "Minimum, ignoring NaN.", "extreme", "low", skips_nan=True),
+    _reduction("nanmax", "Maximum, ignoring NaN.", "extreme", "high", skips_nan=True),
+    Op("dot", DOT, "Inner product of two 1-D vectors.", family="sum", identity=0.0,
+       tolerance=SUM),
 )
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
-
-#: Dtypes every backend must cover; ``bool`` only as an input to reductions.
-REQUIRED_DTYPES = ("float32", "float64", "int32", "int64")

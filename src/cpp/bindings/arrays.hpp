@@ -14,7 +14,7 @@
 
 #include <cstdint>
 
-#include "../core/dtype.hpp"
+#include "../common/dtype.hpp"
 #include "../core/strided.hpp"
 
 static_assert(sizeof(npy_intp) == sizeof(int64_t), "mathfront needs a 64-bit npy_intp");

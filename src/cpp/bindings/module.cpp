@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "../core/bandwidth.hpp"
+#include "../probe/bandwidth.hpp"
 #include "../core/cpu_features.hpp"
 #include "../core/thread_pool.hpp"
 #include "../kernels/table.hpp"
@@ -22,22 +22,31 @@ namespace py = pybind11;
 namespace {
 
 py::object bind(const std::string& op, py::object fallback) {
-    if (!PyCallable_Check(fallback.ptr())) throw py::type_error("fallback must be callable");
+    if (!fallback.is_none() && !PyCallable_Check(fallback.ptr()))
+        throw py::type_error("fallback must be callable or None");
     PyObject* fn = mf::py::bind(op.c_str(), fallback.ptr());
     if (!fn) throw py::error_already_set();
     return py::reinterpret_steal<py::object>(fn);
 }
 
-// {op: dtypes it takes}: elementwise ops and dot take the four numeric
-// dtypes, reductions bool as well.
+// {op: dtypes it takes}: those whose kernel slot the active level's table fills.
 py::dict supported() {
+    const mf::KernelTable& k = mf::kernels();
     py::dict ops;
-    for (const std::string& name : mf::py::entry_names()) {
-        bool reduction = false;
-        for (const mf::ReductionSpec& spec : mf::kReductions) reduction |= name == spec.name;
-        if (reduction) ops[name.c_str()] = py::make_tuple("bool", "int32", "int64", "float32", "float64");
-        else ops[name.c_str()] = py::make_tuple("int32", "int64", "float32", "float64");
-    }
+    auto add = [&](const char* name, auto has_kernel) {
+        py::list dtypes;
+        for (int d = 0; d < mf::kNumDTypes; ++d)
+            if (has_kernel(d)) dtypes.append(mf::dtype_name(static_cast<mf::DType>(d)));
+        ops[name] = py::tuple(dtypes);
+    };
+    for (int op = 0; op < mf::kNumBinary; ++op)
+        add(mf::kBinary[op].name, [&](int d) { return k.binary[op][d].vv != nullptr; });
+    for (int op = 0; op < mf::kNumUnary; ++op)
+        add(mf::kUnary[op].name, [&](int d) { return k.unary[op][d].v != nullptr; });
+    for (const mf::ReductionSpec& spec : mf::kReductions)
+        add(spec.name, [&](int d) { return k.row[static_cast<int>(spec.family)][d] != nullptr; });
+#define MF_DOT(name, result) add(#name, [&](int d) { return k.dot[d] != nullptr; });
+#include "mf_ops.def"
     return ops;
 }
 

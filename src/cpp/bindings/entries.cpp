@@ -3,7 +3,9 @@
 // Each computes the calls the core can take as they are, and hands every
 // other call, unchanged, to the Python fallback held as the function's
 // `self` (mathfront.backends.cpp_backend): validation, error messages, dtype
-// casts and anything unusual live there once, for all ops.
+// casts and anything unusual live there once, for all ops. Bound to None
+// instead, an entry is strict: the Python side has already normalised the
+// call, so a refusal is a bug and raises instead of deferring again.
 #include "entries.hpp"
 
 #include <algorithm>
@@ -18,6 +20,12 @@ namespace mf::py {
 namespace {
 
 PyObject* defer(PyObject* fallback, PyObject* const* args, Py_ssize_t nargs) {
+    if (fallback == Py_None) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "mathfront internal error: a strict C++ entry refused a normalised call; "
+                        "please report it");
+        return nullptr;
+    }
     return PyObject_Vectorcall(fallback, args, static_cast<size_t>(nargs), nullptr);
 }
 
@@ -180,7 +188,7 @@ const char* warning_text(int bit) {
 
 // x, axis, keepdims, out[, dtype | ddof]
 PyObject* reduction_entry(Reduction op, PyObject* fallback, PyObject* const* args, Py_ssize_t nargs) {
-    const ReductionSpec& spec = kReductions[static_cast<int>(op)];
+    const ReductionSpec& spec = mf::spec(op);
     const bool arg = spec.family == Family::Arg;
     const bool has_ddof = spec.family == Family::Moments;
     const bool has_dtype = spec.family == Family::Sum || spec.family == Family::Prod;
@@ -193,13 +201,18 @@ PyObject* reduction_entry(Reduction op, PyObject* fallback, PyObject* const* arg
     if ((args[2] != Py_True && args[2] != Py_False) || (arg && ndim == 0))
         return defer(fallback, args, nargs);
     const bool keepdims = args[2] == Py_True;
-    int64_t ddof = 0;
+    double ddof = 0;
     if (has_dtype && args[4] != Py_None) return defer(fallback, args, nargs);
-    if (has_ddof) {
-        if (!PyLong_CheckExact(args[4])) return defer(fallback, args, nargs);
-        ddof = PyLong_AsLongLong(args[4]);
-        if (ddof == -1 && PyErr_Occurred()) {
-            PyErr_Clear();
+    if (has_ddof) {  // any real, as NumPy (and the Array API's correction) takes
+        if (PyFloat_CheckExact(args[4])) {
+            ddof = PyFloat_AS_DOUBLE(args[4]);
+        } else if (PyLong_CheckExact(args[4])) {
+            ddof = PyLong_AsDouble(args[4]);
+            if (ddof == -1 && PyErr_Occurred()) {
+                PyErr_Clear();
+                return defer(fallback, args, nargs);
+            }
+        } else {
             return defer(fallback, args, nargs);
         }
     }
@@ -320,12 +333,14 @@ constexpr PyCFunction fastcall(F f) {
 }
 
 PyMethodDef g_entries[] = {
-#define MF_BINARY(name, Functor) {#name, fastcall(binary<Binary::name>), METH_FASTCALL, nullptr},
-#define MF_UNARY(name, Functor) {#name, fastcall(unary<Unary::name>), METH_FASTCALL, nullptr},
-#define MF_REDUCTION(name, family, variant, skip_nan) \
+#define MF_BINARY(name, Functor, result, cost) \
+    {#name, fastcall(binary<Binary::name>), METH_FASTCALL, nullptr},
+#define MF_UNARY(name, Functor, result, cost) \
+    {#name, fastcall(unary<Unary::name>), METH_FASTCALL, nullptr},
+#define MF_REDUCTION(name, family, variant, skip_nan, result) \
     {#name, fastcall(reduction<Reduction::name>), METH_FASTCALL, nullptr},
-#define MF_DOT(name) {#name, fastcall(dot_entry), METH_FASTCALL, nullptr},
-#include "../core/ops.def"
+#define MF_DOT(name, result) {#name, fastcall(dot_entry), METH_FASTCALL, nullptr},
+#include "mf_ops.def"
 };
 
 }  // namespace
@@ -336,12 +351,6 @@ PyObject* bind(const char* op, PyObject* fallback) {
     }
     PyErr_Format(PyExc_KeyError, "no C++ entry point for op '%s'", op);
     return nullptr;
-}
-
-std::vector<std::string> entry_names() {
-    std::vector<std::string> names;
-    for (const PyMethodDef& def : g_entries) names.emplace_back(def.ml_name);
-    return names;
 }
 
 }  // namespace mf::py

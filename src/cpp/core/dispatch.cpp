@@ -1,6 +1,6 @@
 // Picks the kernel table of the active SIMD level.
-#include "../core/cpu_features.hpp"
-#include "table.hpp"
+#include "cpu_features.hpp"
+#include "../kernels/table.hpp"
 
 namespace mf {
 

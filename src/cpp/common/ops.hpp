@@ -1,0 +1,104 @@
+// The ops, from the generated mf_ops.def (src/cpp/gen_ops.py writes it from
+// the Python op table, src/python/mathfront/_ops.py): their identifiers, and
+// the facts of each row the C++ side needs.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "dtype.hpp"
+
+namespace mf {
+
+enum class Binary : int {
+#define MF_BINARY(name, Functor, result, cost) name,
+#include "mf_ops.def"
+};
+enum class Unary : int {
+#define MF_UNARY(name, Functor, result, cost) name,
+#include "mf_ops.def"
+};
+enum class Reduction : int {
+#define MF_REDUCTION(name, family, variant, skip_nan, result) name,
+#include "mf_ops.def"
+};
+
+constexpr int kNumBinary = 0
+#define MF_BINARY(name, Functor, result, cost) +1
+#include "mf_ops.def"
+    ;
+constexpr int kNumUnary = 0
+#define MF_UNARY(name, Functor, result, cost) +1
+#include "mf_ops.def"
+    ;
+
+// A row's result-type rule (the op table's SAME, FLOAT, WIDE, INDEX).
+enum class Result : int { Same, Float, Wide, Index };
+
+// The C type a rule gives for input type T.
+template <Result R, class T> struct ResultType { using type = T; };  // Same
+template <class T> struct ResultType<Result::Float, T> {
+    using type = std::conditional_t<std::is_floating_point_v<T>, T, double>;
+};
+template <class T> struct ResultType<Result::Wide, T> {
+    using type = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+};
+template <class T> struct ResultType<Result::Index, T> { using type = int64_t; };
+template <Result R, class T> using ResultOf = typename ResultType<R, T>::type;
+
+// The dtype a rule gives for input dtype `in` (ResultOf, at run time).
+constexpr DType result_dtype(Result r, DType in) {
+    const bool floating = in == DType::f32 || in == DType::f64;
+    switch (r) {
+        case Result::Same: return in;
+        case Result::Float: return floating ? in : DType::f64;
+        case Result::Wide: return floating ? in : DType::i64;
+        case Result::Index: break;
+    }
+    return DType::i64;
+}
+
+// How a reduction combines values (its kernels), and how it finishes.
+enum class Family : int { Sum, Prod, Extreme, Arg, Moments };
+constexpr int kNumFamilies = 5;
+enum class Variant : int { Plain, Mean, Low, High, Var, Std };
+
+struct ElementwiseSpec {
+    const char* name;
+    Result result;
+    int cost;  // time per element relative to add
+};
+
+inline constexpr ElementwiseSpec kBinary[] = {
+#define MF_BINARY(name, Functor, result, cost) {#name, Result::result, cost},
+#include "mf_ops.def"
+};
+inline constexpr ElementwiseSpec kUnary[] = {
+#define MF_UNARY(name, Functor, result, cost) {#name, Result::result, cost},
+#include "mf_ops.def"
+};
+
+struct ReductionSpec {
+    const char* name;
+    Family family;
+    Variant variant;
+    bool skip_nan;
+    Result result;
+};
+
+inline constexpr ReductionSpec kReductions[] = {
+#define MF_REDUCTION(name, family, variant, skip_nan, result) \
+    {#name, Family::family, Variant::variant, skip_nan, Result::result},
+#include "mf_ops.def"
+};
+
+constexpr const ElementwiseSpec& spec(Binary op) { return kBinary[static_cast<int>(op)]; }
+constexpr const ElementwiseSpec& spec(Unary op) { return kUnary[static_cast<int>(op)]; }
+constexpr const ReductionSpec& spec(Reduction op) { return kReductions[static_cast<int>(op)]; }
+
+// NumPy's result dtype of an op for one input dtype.
+constexpr DType result_dtype(Binary op, DType in) { return result_dtype(spec(op).result, in); }
+constexpr DType result_dtype(Unary op, DType in) { return result_dtype(spec(op).result, in); }
+constexpr DType result_dtype(Reduction op, DType in) { return result_dtype(spec(op).result, in); }
+
+}  // namespace mf
