@@ -209,3 +209,14 @@ def test_a_fresh_interpreter_finds_the_library():
                           timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "4950.0"
+
+
+@pytest.mark.parametrize("name", ["var", "std", "nanvar", "nanstd"])
+@pytest.mark.parametrize("ddof", [0.5, 1.25, 2.0])
+def test_fractional_ddof_through_the_abi_and_njit(name, ddof):
+    """ddof is a double in the ABI: any real, as NumPy takes."""
+    x = np.array([1.0, 4.0, np.nan if name.startswith("nan") else 2.0, 8.0, 3.0])
+    expected = getattr(np, name)(x, ddof=ddof)
+    assert getattr(lib, f"mf_{name}_f64")(ffi.from_buffer("double[]", x), x.size, ddof) == expected
+    wrapper = getattr(mfn, name)
+    assert njit(lambda v, d: wrapper(v, d))(x, ddof) == expected

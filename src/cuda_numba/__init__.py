@@ -13,12 +13,8 @@ from __future__ import annotations
 
 from .._ops import OPS, Op
 
-_NUMERIC = ("int32", "int64", "float32", "float64")
-
-#: {op name: input dtypes with a GPU kernel}: every op, and bool into reductions.
-SUPPORTED: dict[str, tuple[str, ...]] = {
-    op.name: ("bool", *_NUMERIC) if op.kind == "reduction" else _NUMERIC for op in OPS
-}
+#: {op name: input dtypes with a GPU kernel}: those of each row of the op table.
+SUPPORTED: dict[str, tuple[str, ...]] = {op.name: op.dtypes for op in OPS}
 
 
 def kernel(op: Op, backend):

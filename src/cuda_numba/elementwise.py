@@ -19,6 +19,7 @@ import numpy as np
 from numba import cuda
 
 from .._checks import PY_SCALARS
+from .._ops import OPS
 from . import config
 from .launch import launch
 from .operands import Flat, simplify
@@ -117,27 +118,26 @@ def _nan_to_zero_to_int(a, low, high):  # as np.nansum(x, dtype=int): NaN counts
     return a if low <= a < high else low
 
 
-#: {op: (device function, its variant for integer operands or None)}.
-DEVICE = {
-    "add": (_add, None),
-    "subtract": (_subtract, None),
-    "multiply": (_multiply, None),
-    "divide": (_divide, None),
-    "maximum": (_maximum, None),
-    "minimum": (_minimum, None),
-    "power": (_power, _power_int),
-    "negative": (_negative, None),
-    "abs": (_abs, _abs_int),
-    "sqrt": (_sqrt, None),
-    "exp": (_exp, None),
-    "log": (_log, None),
-    "sin": (_sin, None),
-    "cos": (_cos, None),
-    "cast": (_identity, None),
-    "to_int": (_to_int, None),
-    "narrow32": (_narrow32, None),
-    "nan_to_zero_to_int": (_nan_to_zero_to_int, None),
-}
+#: The casts the api runs as elementwise kernels (not ops of the table).
+_CASTS = {"cast": _identity, "to_int": _to_int, "narrow32": _narrow32,
+          "nan_to_zero_to_int": _nan_to_zero_to_int}
+
+
+def _device_functions() -> dict:
+    """{op: (device function, its variant for integer operands or None)}.
+
+    Each elementwise row of the op table has its device function here, named
+    ``_<op>`` (and ``_<op>_int`` where integers need their own): a row
+    without one fails at import, not at the first launch.
+    """
+    table = {name: (fn, None) for name, fn in _CASTS.items()}
+    for op in OPS:
+        if op.elementwise:
+            table[op.name] = (globals()[f"_{op.name}"], globals().get(f"_{op.name}_int"))
+    return table
+
+
+DEVICE = _device_functions()
 
 
 def _source(ndim: int, kinds: str, layout: str) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda, float64, from_dtype, int64
 
+from .._ops import OPS
 from . import config
 from .elementwise import _narrow32
 from .launch import launch
@@ -171,18 +172,12 @@ FAMILIES = {
     "moments": (_fold_moments, _merge_moments, _finish_moments),
 }
 
-#: {op: (family, finish variant, skips NaN, high)}; dot is a sum of products.
-SPEC = {
-    "sum": ("sum", PLAIN, False, False), "nansum": ("sum", PLAIN, True, False),
-    "mean": ("sum", MEAN, False, False), "nanmean": ("sum", MEAN, True, False),
-    "prod": ("prod", PLAIN, False, False),
-    "min": ("extreme", PLAIN, False, False), "max": ("extreme", PLAIN, False, True),
-    "nanmin": ("extreme", PLAIN, True, False), "nanmax": ("extreme", PLAIN, True, True),
-    "argmin": ("arg", PLAIN, False, False), "argmax": ("arg", PLAIN, False, True),
-    "var": ("moments", VAR, False, False), "std": ("moments", STD, False, False),
-    "nanvar": ("moments", VAR, True, False), "nanstd": ("moments", STD, True, False),
-    "dot": ("sum", PLAIN, False, False),
-}
+_FINISH = {"mean": MEAN, "var": VAR, "std": STD}
+
+#: {op: (family, finish variant, skips NaN, high)}, from the op table's rows
+#: (dot is a sum of products).
+SPEC = {op.name: (op.family, _FINISH.get(op.variant, PLAIN), op.skips_nan, op.variant == "high")
+        for op in OPS if op.family}
 
 
 # --- kernel sources -------------------------------------------------------------------------
@@ -326,7 +321,7 @@ def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...], ddof:
     """
     family, variant, skip, high = SPEC[op]
     dtype = inputs[0].dtype
-    float_acc = dtype.kind == "f" or variant == MEAN or (op == "dot" and dtype.kind == "f")
+    float_acc = dtype.kind == "f" or variant == MEAN
     if family in ("sum", "prod", "extreme"):
         family += "_float" if (float_acc if family != "extreme" else dtype.kind == "f") else "_int"
     skip = skip and dtype.kind == "f"  # integers have no NaN to skip
@@ -339,7 +334,7 @@ def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...], ddof:
     kst = [tuple(s for s, r in zip(x.strides, reduced, strict=True) if not r) for x in inputs]
     rst = [tuple(s for s, r in zip(x.strides, reduced, strict=True) if r) for x in inputs]
     kshape, kst_all = simplify(kshape, out.strides, *kst)
-    if op not in ("argmin", "argmax"):  # their indices count in C order: keep the axes
+    if family != "arg":  # argmin/argmax count indices in C order: keep the axes
         rshape, rst = simplify(rshape, *rst)
     out_kst, kst = kst_all[0], kst_all[1:]
     arrays = []

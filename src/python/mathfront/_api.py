@@ -26,7 +26,10 @@ _PARAM_DOCS = {
         "    dtype exactly, and may alias an operand."
     ),
     "dtype": "dtype : dtype, optional\n    Type of the result and accumulator, as in NumPy.",
-    "ddof": "ddof : int\n    Delta degrees of freedom: the divisor is ``N - ddof``.",
+    "ddof": (
+        "ddof : float\n"
+        "    Delta degrees of freedom: the divisor is ``N - ddof`` (any real, as NumPy)."
+    ),
     "backend": (
         "backend : str, optional\n"
         "    'auto', 'numpy', 'cpp', 'cuda' or a registered backend; takes\n"

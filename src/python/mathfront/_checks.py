@@ -19,9 +19,6 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ._ops import REDUCTION, Op
 
-#: Reductions without an identity: NumPy raises on an empty reduction.
-NO_IDENTITY = ("min", "max", "argmin", "argmax")
-
 #: Python scalar types that NumPy 2 treats as "weak" in promotion.
 PY_SCALARS = (bool, int, float, complex)
 
@@ -116,7 +113,7 @@ def reduction_axes(op: Op, ndim: int, axis) -> tuple[int, ...] | None:
     Raises NumPy's ``AxisError`` for an axis out of range, ``ValueError`` for a
     repeated axis and ``TypeError`` for a non-integer, as NumPy does.
     """
-    if op.name in ("argmin", "argmax"):
+    if op.is_arg:
         if axis is None:
             return None
         # NumPy lets a 0-d array be reduced along axis 0 (or -1) by argmin/argmax.
@@ -247,7 +244,7 @@ def validate(op: Op, operands, kwargs: tuple, out_kind: str = "host",
     """Check a call whose operands are already arrays (or weak scalars).
 
     ``kwargs`` are the op's keywords in ``op.keywords`` order; ``out_kind`` as
-    in check_out. Raises the exception DESIGN.md names for each kind of bad
+    in check_out. Raises the exception docs/design.md names for each kind of bad
     input; writes nothing. ``check_exponents=False`` leaves the scan for
     negative integer exponents to a caller whose data is not on the host.
     """
@@ -261,7 +258,7 @@ def validate(op: Op, operands, kwargs: tuple, out_kind: str = "host",
         dtype = result_dtype(op, keys, extra.get("dtype"))
         axes = reduction_axes(op, len(shapes[0]), axis)
         shape = reduced_shape(shapes[0], axes, keepdims)
-        if op.name.removeprefix("nan") in NO_IDENTITY and 0 in shapes[0]:
+        if op.identity is None and 0 in shapes[0]:
             # NumPy refuses to reduce nothing for these, unless there is
             # nothing to output either: let it say so in its own words.
             op.reference(np.empty(shapes[0], keys[0]), axis=axis, keepdims=keepdims)

@@ -135,13 +135,10 @@ def _unary(op: Op):
     return python, typer
 
 
-_NO_IDENTITY = ("min", "max", "argmin", "argmax", "nanmin", "nanmax")
-
-
 def _reduction(op: Op):
     fn = getattr(_mf, op.name)
     empty = f"zero-size array to reduction operation {op.name} which has no identity"
-    refuse_empty = op.name in _NO_IDENTITY
+    refuse_empty = op.identity is None
 
     if "ddof" in op.extra:
         def python(x, ddof=0):

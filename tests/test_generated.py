@@ -1,0 +1,95 @@
+"""What is generated from the op table is current, and the table agrees with NumPy."""
+
+from __future__ import annotations
+
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from mathfront._ops import BINARY, DOT, OPS, REDUCTION, UNARY
+from support import numpy_reference
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_generated_docs_and_stubs_are_current():
+    done = subprocess.run([sys.executable, str(ROOT / "docs" / "generate.py"), "--check"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_stale_file_is_reported(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    stale = tmp_path / "api.md"
+    stale.write_text("an old reference\n")
+    monkeypatch.setattr(generate, "targets", lambda: {stale: "the current reference\n"})
+    monkeypatch.setattr(generate, "ROOT", tmp_path)
+    assert generate.main(["--check"]) == 1
+    assert stale.read_text() == "an old reference\n"  # --check writes nothing
+    assert generate.main([]) == 0 and stale.read_text() == "the current reference\n"
+
+
+#: What each result rule gives, per input dtype (written out here, not derived).
+RULES = {
+    "same": {"bool": "bool", "int32": "int32", "int64": "int64", "float32": "float32",
+             "float64": "float64"},
+    "float": {"bool": "float64", "int32": "float64", "int64": "float64", "float32": "float32",
+              "float64": "float64"},
+    "wide": {"bool": "int64", "int32": "int64", "int64": "int64", "float32": "float32",
+             "float64": "float64"},
+    "index": {d: "int64" for d in ("bool", "int32", "int64", "float32", "float64")},
+}
+
+
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
+def test_each_rows_result_rule_is_numpys(op):
+    for dtype in op.dtypes:
+        x = np.ones(3, dtype)
+        expected = numpy_reference(op, *([x] * op.arity))
+        assert np.asarray(expected).dtype == RULES[op.result][dtype], (op.name, dtype)
+
+
+@pytest.mark.parametrize("op", [o for o in OPS if o.kind == REDUCTION], ids=lambda op: op.name)
+def test_each_rows_identity_is_numpys_empty_reduction(op):
+    empty = np.empty(0)
+    if op.identity is None:
+        with pytest.raises(ValueError):
+            numpy_reference(op, empty)
+    else:
+        np.testing.assert_equal(numpy_reference(op, empty), op.identity)
+
+
+def test_rows_are_complete():
+    for op in OPS:
+        assert op.kind in (BINARY, UNARY, REDUCTION, DOT) and op.summary, op.name
+        assert (op.kind == REDUCTION) == ("bool" in op.dtypes), op.name
+        if op.kind == REDUCTION:
+            assert op.family and op.variant, op.name
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+@pytest.mark.parametrize("row", ["divide, Divide, Float", "sqrt, Sqrt, Float"])
+def test_a_functor_that_breaks_its_rows_result_rule_does_not_compile(tmp_path, row):
+    """The kernels' output type is tied to the row's rule: a mismatch fails the build."""
+    sys.path.insert(0, str(ROOT / "src" / "cpp"))
+    try:
+        import gen_ops
+    finally:
+        sys.path.remove(str(ROOT / "src" / "cpp"))
+    gen_ops.main(str(ROOT / "src" / "python" / "mathfront" / "_ops.py"), str(tmp_path))
+    compile_kernels = ["g++", "-std=c++17", "-fsyntax-only", "-DMF_LEVEL_NS=baseline",
+                       f"-I{tmp_path}", str(ROOT / "src" / "cpp" / "kernels" / "kernels.cpp")]
+    good = subprocess.run(compile_kernels, capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+    table = tmp_path / "mf_ops.def"
+    assert row in table.read_text()
+    table.write_text(table.read_text().replace(row, row.replace("Float", "Same")))
+    bad = subprocess.run(compile_kernels, capture_output=True, text=True)
+    assert bad.returncode != 0 and "result rule" in bad.stderr
