@@ -1,4 +1,4 @@
-"""Bad input: the exception DESIGN.md names, a message naming the values, nothing written."""
+"""Bad input: the exception docs/design.md names, a message naming the values, nothing written."""
 
 import mathfront as mf
 import numpy as np
