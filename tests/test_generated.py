@@ -75,8 +75,7 @@ def test_rows_are_complete():
 
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
-@pytest.mark.parametrize("row", ["divide, Divide, Float", "sqrt, Sqrt, Float"])
-def test_a_functor_that_breaks_its_rows_result_rule_does_not_compile(tmp_path, row):
+def test_a_functor_that_breaks_its_rows_result_rule_does_not_compile(tmp_path):
     """The kernels' output type is tied to the row's rule: a mismatch fails the build."""
     sys.path.insert(0, str(ROOT / "src" / "cpp"))
     try:
@@ -89,6 +88,7 @@ def test_a_functor_that_breaks_its_rows_result_rule_does_not_compile(tmp_path, r
     good = subprocess.run(compile_kernels, capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
     table = tmp_path / "mf_ops.def"
+    row = "divide, Divide, Float"
     assert row in table.read_text()
     table.write_text(table.read_text().replace(row, row.replace("Float", "Same")))
     bad = subprocess.run(compile_kernels, capture_output=True, text=True)

@@ -177,9 +177,9 @@ def test_dot_matches_numpy(backend, dtype, data):
 # --- fractional ddof ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("op", [o for o in REDUCTIONS if "ddof" in o.extra], ids=lambda o: o.name)
-@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
-@pytest.mark.parametrize("ddof", [0.5, 1.5, np.float32(0.25), 2.75, -0.5], ids=repr)
-@pytest.mark.parametrize("axis", [None, 0, 1], ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+@pytest.mark.parametrize("ddof", [0.5, np.float32(0.25), 2.75], ids=repr)
+@pytest.mark.parametrize("axis", [None, 1], ids=str)
 def test_fractional_ddof_as_numpy(backend, op, dtype, ddof, axis):
     """NumPy takes any real ddof (the Array API's correction is a float)."""
     require(backend, op, dtype)

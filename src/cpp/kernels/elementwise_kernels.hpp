@@ -12,9 +12,10 @@
 template <class T>
 using Unsigned = std::make_unsigned_t<T>;
 
-// divide, sqrt, exp, ... of an integer give float64, as in NumPy.
+// divide, sqrt, exp, ... of an integer give float64, as in NumPy: the op
+// table's FLOAT rule.
 template <class T>
-using FloatOf = std::conditional_t<is_float_v<T>, T, double>;
+using FloatOf = ResultOf<Result::Float, T>;
 
 // Elements per block of the loops with a slow path (fits in L1 twice over).
 constexpr int64_t kBlock = 256;
