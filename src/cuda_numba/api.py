@@ -3,8 +3,10 @@
 Device in, device out: operands on the GPU (Numba device arrays or any
 ``__cuda_array_interface__`` producer) are read in place and results are
 Numba device arrays. Host in, host out: host operands are copied in and the
-result copied back, so code written for NumPy runs unchanged. A call mixing
-host and device arrays is refused: the copy it implies should be visible.
+result copied back, so code written for NumPy runs unchanged; those implicit
+copies are governed by the transfer policy (``mathfront._transfer``), checked
+for the whole call before the first copy. A call mixing host and device
+arrays is refused: the copy it implies should be visible.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import contextlib
 import numpy as np
 from numba import cuda
 
-from .. import _checks
+from .. import _checks, _transfer
 from .._errors import BackendUnavailableError
 from .._ops import DOT, REDUCTION, Op
 from . import elementwise, reductions
@@ -231,6 +233,9 @@ def make_kernel(op: Op, backend):
         if on_device and op.name == "power" and call.dtype.kind in "iu" and \
                 _negative_exponent(operands[1]):
             raise ValueError("Integers to negative integer powers are not allowed.")
+        if not on_device:  # every implicit copy of the call, before the first one
+            _transfer.check("cuda", op.name, operands, out=call.out,
+                            result=None if call.out is not None else (call.shape, call.dtype))
         with gpu_errors(op):
             if not on_device:
                 operands = [to_device(x) if isinstance(x, np.ndarray) else x for x in operands]

@@ -13,6 +13,13 @@ from ._errors import BackendUnavailableError
 from ._registry import register as register_backend
 from ._status import BackendStatus, backends, info, to_device, to_host
 from ._threads import get_num_threads, set_num_threads
+from ._transfer import (
+    TransferError,
+    TransferWarning,
+    get_transfer_policy,
+    set_transfer_policy,
+    transfer_policy,
+)
 from ._warmup import warmup
 from .backends.base import Backend
 
@@ -26,16 +33,21 @@ __all__ = [
     "BackendStatus",
     "BackendUnavailableError",
     "Explanation",
+    "TransferError",
+    "TransferWarning",
     "backends",
     "explain",
     "get_backend",
     "get_num_threads",
+    "get_transfer_policy",
     "info",
     "register_backend",
     "set_backend",
     "set_num_threads",
+    "set_transfer_policy",
     "to_device",
     "to_host",
+    "transfer_policy",
     "use_backend",
     "warmup",
 ]
