@@ -18,6 +18,11 @@ from ._status import to_device as to_device
 from ._status import to_host as to_host
 from ._threads import get_num_threads as get_num_threads
 from ._threads import set_num_threads as set_num_threads
+from ._transfer import TransferError as TransferError
+from ._transfer import TransferWarning as TransferWarning
+from ._transfer import get_transfer_policy as get_transfer_policy
+from ._transfer import set_transfer_policy as set_transfer_policy
+from ._transfer import transfer_policy as transfer_policy
 from ._warmup import warmup as warmup
 from .backends.base import Backend as Backend
 
@@ -58,16 +63,21 @@ __all__ = [
     'BackendStatus',
     'BackendUnavailableError',
     'Explanation',
+    'TransferError',
+    'TransferWarning',
     'backends',
     'explain',
     'get_backend',
     'get_num_threads',
+    'get_transfer_policy',
     'info',
     'register_backend',
     'set_backend',
     'set_num_threads',
+    'set_transfer_policy',
     'to_device',
     'to_host',
+    'transfer_policy',
     'use_backend',
     'warmup',
 ]
