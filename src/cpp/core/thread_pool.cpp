@@ -57,6 +57,9 @@ public:
 
     int threads() const { return threads_.load(std::memory_order_relaxed); }
     void set_threads(int n) { threads_.store(std::max(1, n), std::memory_order_relaxed); }
+    int exchange_threads(int n) {
+        return threads_.exchange(std::max(1, n), std::memory_order_relaxed);
+    }
 
     void run(int64_t ntasks, void (*task)(void*, int64_t), void* context) {
         const int helpers = static_cast<int>(std::min<int64_t>(threads() - 1, ntasks - 1));
@@ -164,6 +167,8 @@ void Pool::after_fork_child() {
 int num_threads() { return pool().threads(); }
 
 void set_num_threads(int n) { pool().set_threads(n); }
+
+int exchange_num_threads(int n) { return pool().exchange_threads(n); }
 
 void parallel_for(int64_t ntasks, void (*task)(void*, int64_t), void* context) {
     pool().run(ntasks, task, context);

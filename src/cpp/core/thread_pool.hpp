@@ -10,6 +10,8 @@ namespace mf {
 // Threads used by kernels, the caller included (at least 1).
 int num_threads();
 void set_num_threads(int n);
+// set_num_threads(n) that returns the count it replaces, in one atomic step.
+int exchange_num_threads(int n);
 
 // Runs task(i) for every i in [0, ntasks), on up to num_threads() threads,
 // the caller among them, and returns when all are done. A call made while the

@@ -53,6 +53,15 @@ MF_API int mf_last_status(void);
 /* A sentence describing a status. */
 MF_API const char* mf_status_message(int status);
 
+/* Threads the kernels use, the caller included (at least 1). One pool serves
+ * the process: C and jitted callers, Python (mf.set_num_threads and
+ * MATHFRONT_NUM_THREADS set it too) and threadpoolctl, which drives it through
+ * these two functions. */
+MF_API int mf_get_num_threads(void);
+/* Lets the kernels use n threads from now on (n < 1 counts as 1); returns the
+ * count it replaces. */
+MF_API int mf_set_num_threads(int n);
+
 /* One function per op of the op table and dtype, generated from it at build
  * time (src/cpp/gen_ops.py) and installed beside this header. */
 #include "mathfront_ops.h"

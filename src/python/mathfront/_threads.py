@@ -1,11 +1,17 @@
-"""How many threads compiled kernels may use: one process-wide setting."""
+"""How many threads compiled kernels may use: one process-wide setting.
+
+Until the cpp backend is loaded the setting lives here; from then on it is the
+size of the extension's thread pool itself, which C callers and threadpoolctl
+(``mf_set_num_threads``, see _threadpoolctl.py) may change as well.
+"""
 
 from __future__ import annotations
 
 import operator
 import os
+import sys
 
-from . import _registry
+from . import _registry, _threadpoolctl
 
 ENV_VAR = "MATHFRONT_NUM_THREADS"
 
@@ -41,9 +47,20 @@ def _default() -> int:
     return _check(n, ENV_VAR)
 
 
+def _pool():
+    """The extension whose thread pool the cpp backend has sized, or None before then."""
+    for backend in _registry.loaded():
+        if backend.name == "cpp" and backend.unavailable_reason() is None:
+            return sys.modules.get("mathfront._cpp")
+    return None
+
+
 def get_num_threads() -> int:
     """Threads the compiled backends use (``MATHFRONT_NUM_THREADS`` or the CPUs available)."""
     global _num_threads
+    pool = _pool()
+    if pool is not None:
+        return pool.get_num_threads()
     if _num_threads is None:
         _num_threads = _default()
     return _num_threads
@@ -55,3 +72,7 @@ def set_num_threads(n: int) -> None:
     _num_threads = _check(n, "the number of threads")
     for backend in _registry.loaded():
         backend.num_threads_changed(_num_threads)
+
+
+# threadpoolctl lists and limits the pool from the moment it is imported (or now, if it is).
+_threadpoolctl.watch()
