@@ -3,8 +3,9 @@
 Every backend is checked against NumPy with the same test bodies (the CuPy
 ``xp`` pattern): the body computes NumPy's answer on exactly the inputs it
 gives mathfront, then compares dtype, shape, kind (scalar or array) and values
-within an error model that is stated per op below, never taken from the code
-under test.
+within the error model of the op table's ``tolerance`` column
+(``mathfront._tolerance``, stated in docs/verify.md): bounds that follow from
+the op and its inputs, never from what a backend computed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from mathfront import _registry
+from mathfront import _registry, _tolerance
 from mathfront._ops import BY_NAME, OPS
 
 SIMULATOR = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
@@ -141,16 +142,10 @@ def operand(draw, dtype, shape, op=None):
 
 # --- comparison ------------------------------------------------------------------------
 
-EPS = {np.dtype("float32"): float(np.finfo(np.float32).eps),
-       np.dtype("float64"): float(np.finfo(np.float64).eps)}
-
-#: Elementwise ops whose IEEE result is correctly rounded: any correct kernel
-#: gives NumPy's bits.
-EXACT_ELEMENTWISE = {"add", "subtract", "multiply", "divide", "maximum", "minimum",
-                     "negative", "abs", "sqrt"}
-#: Transcendental ops: NumPy's own results vary by an ulp or two between
-#: platforms and SIMD levels; ours are held to this many ulps.
-ULPS = 4
+#: Error bounds per op, from the op table's ``tolerance`` column: the same
+#: bounds verify mode uses (mathfront._tolerance; docs/verify.md).
+elementwise_tolerance = _tolerance.elementwise
+reduction_tolerance = _tolerance.reduction
 
 
 def assert_matches(got, expected, *, atol=0.0, rtol=0.0, what=""):
@@ -177,50 +172,3 @@ def assert_matches(got, expected, *, atol=0.0, rtol=0.0, what=""):
         bad = np.argwhere(~np.asarray(ok))[:5]
         pairs = [(tuple(i), g[tuple(i)], e[tuple(i)]) for i in bad]
         raise AssertionError(f"{what}: values differ from NumPy at (index, got, numpy) {pairs}")
-
-
-def elementwise_tolerance(op, dtype):
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f" or op.name in EXACT_ELEMENTWISE:
-        return 0.0, 0.0
-    eps = EPS[dtype]
-    # sin/cos of a large argument are ~0 at multiples of pi: bound absolutely too.
-    atol = eps if op.name in ("sin", "cos") else 0.0
-    return atol, ULPS * eps
-
-
-def reduction_tolerance(op, x, axes, ddof, result_dtype):
-    """An error bound for a float reduction, per output element.
-
-    Sums: any summation order is within (n + 2) * eps * sum|x| of the exact sum,
-    and so within twice that of NumPy's. Variances: the same bound applied to
-    sum((x - mean)^2), with sum(x^2) standing for the size of the terms.
-    """
-    result_dtype = np.dtype(result_dtype)
-    if result_dtype.kind != "f":
-        return 0.0, 0.0
-    name = op.name.removeprefix("nan")
-    if name in ("min", "max", "argmin", "argmax"):
-        return 0.0, 0.0
-    eps = max(EPS[result_dtype], EPS.get(np.asarray(x).dtype, 0.0))
-    xf = np.asarray(x, dtype=np.float64)
-    valid = ~np.isnan(xf) if op.skips_nan else np.ones(xf.shape, bool)
-    finite = np.where(valid & np.isfinite(xf), xf, 0.0)
-    n = np.sum(valid, axis=axes, keepdims=True) if axes != () else valid.astype(np.int64)
-    grow = 2 * (n + 2) * eps
-    if name == "prod":
-        return 0.0, float(np.max(grow, initial=0.0))
-    if name in ("sum", "mean"):
-        bound = grow * np.sum(np.abs(finite), axis=axes, keepdims=True)
-        if name == "mean":
-            bound = bound / np.maximum(n, 1)
-    else:  # var, std
-        divisor = np.maximum(n - ddof, 1)
-        bound = 4 * grow * np.sum(finite * finite, axis=axes, keepdims=True) / divisor
-        # NumPy squares deviations in the input's precision: each square may
-        # underflow by up to the smallest subnormal.
-        tiny = float(np.finfo(result_dtype).smallest_subnormal)
-        bound = bound + (n + 1) * tiny / divisor
-        if name == "std":
-            bound = np.sqrt(bound)  # |sqrt(a) - sqrt(b)| <= sqrt(|a - b|)
-    return bound, 0.0

@@ -9,7 +9,7 @@ import threading
 import mathfront as mf
 import numpy as np
 import pytest
-from mathfront import _dispatch, _registry
+from mathfront import _registry, _selection
 from mathfront.backends.numpy_backend import NUMERIC_DTYPES
 
 
@@ -46,7 +46,7 @@ def spies():
     yield a, b
     _registry._loaded.clear()
     _registry._loaded.update(saved)
-    _dispatch._invalidate()
+    _selection.invalidate()
     mf.set_backend(None)
 
 
@@ -170,7 +170,7 @@ def test_explain_reports_what_would_fail():
     finally:
         _registry._loaded.clear()
         _registry._loaded.update(saved)
-        _dispatch._invalidate()
+        _selection.invalidate()
     with pytest.raises(TypeError, match="mathfront function"):
         mf.explain(np.add, X, X)
     with pytest.raises(TypeError, match="positional"):
@@ -189,7 +189,7 @@ def test_auto_prefers_the_highest_priority_capable_backend(spies):
     finally:
         _registry._loaded.clear()
         _registry._loaded.update(saved)
-        _dispatch._invalidate()
+        _selection.invalidate()
 
 
 def test_auto_sends_subclasses_to_numpy_protocols():
@@ -295,3 +295,81 @@ def test_host_data_movement_without_a_gpu():
     if not {s.name: s for s in mf.backends()}["cuda"].available:
         with pytest.raises(mf.BackendUnavailableError):
             mf.to_device(X)
+
+
+def test_a_call_the_c_entry_refuses_enters_c_twice_at_most():
+    """Py -> C (refuses) -> Py (validates, converts) -> C (strict), under auto and cpp alike."""
+    from mathfront.backends.cpp_backend import CppBackend
+
+    if not {s.name: s.available for s in mf.backends()}["cpp"]:
+        pytest.skip("the cpp backend is not available")
+    trace = []
+
+    class Traced(CppBackend):
+        def entry(self, op, refused):
+            c_entry = super().entry(op, refused)
+            return lambda *args: trace.append("C") or c_entry(*args)
+
+        def converting_kernel(self, op):
+            convert = super().converting_kernel(op)
+            return lambda *args: trace.append("Py") or convert(*args)
+
+    saved = dict(_registry._loaded)
+    try:
+        mf.register_backend(Traced(), replace=True)
+        for backend in (None, "cpp"):
+            for refused in ([[1.0, 2.0], [3.0, 4.0]], [X, X.astype(np.float32)]):
+                trace.clear()
+                assert mf.add(*refused, backend=backend).tolist() == np.add(*refused).tolist()
+                assert trace == ["C", "Py", "C"], (backend, trace)
+            trace.clear()
+            mf.add(X, X, backend=backend)
+            assert trace == ["C"]
+    finally:
+        _registry._loaded.clear()
+        _registry._loaded.update(saved)
+        _selection.invalidate()
+
+
+def test_a_backend_implements_dtypes_and_kernel_and_nothing_of_auto():
+    assert not hasattr(mf.Backend, "fast_path")
+    assert mf.Backend.__abstractmethods__ == {"dtypes", "kernel"}
+
+
+def test_kernels_receive_protocol_1_keywords_and_later_ones_only_if_declared(monkeypatch):
+    from dataclasses import replace
+
+    from mathfront import _keywords
+    from mathfront._ops import BY_NAME, OPS
+
+    old_style = Spy("old_style")
+    for op in OPS:  # every op today: kernels are used as they are
+        kernel = old_style.kernel(op)
+        assert _keywords.adapt(op, old_style, kernel) is kernel
+
+    grown = replace(BY_NAME["max"], extra=("initial",))  # max, had it grown initial=
+    assert grown.keywords == ("axis", "keepdims", "out", "initial")
+    received = []
+
+    class Declares(Spy):
+        keywords = frozenset({"initial"})
+
+        def kernel(self, op):
+            return lambda *args: received.append(args[1:]) or np.max(args[0], initial=args[4])
+
+    x = np.array([1.0, 2.0])
+    declares = Declares("declares")
+    kernel = declares.kernel(grown)
+    assert _keywords.adapt(grown, declares, kernel) is kernel
+    assert kernel(x, None, False, None, 5.0) == 5.0 and received == [(None, False, None, 5.0)]
+
+    numpy = _registry.get("numpy")
+    unhandled = _keywords.adapt(grown, numpy, numpy.kernel(grown))
+    assert unhandled(x, None, False, None, None) == 2.0  # the default: nothing to handle
+    with pytest.raises(TypeError, match=r"'numpy' does not take initial="):
+        unhandled(x, None, False, None, 5.0)
+    monkeypatch.setitem(_keywords.ABOVE_ENGINES, "initial",
+                        lambda op, run, value, *args: np.maximum(run(*args), value))
+    handled = _keywords.adapt(grown, numpy, numpy.kernel(grown))
+    assert handled(x, None, False, None, 5.0) == 5.0
+    assert handled(x, None, False, None, 1.5) == 2.0

@@ -63,7 +63,7 @@ def test_non_numeric_arrays_are_refused_everywhere(backend, values):
 
 
 def test_unavailable_backend_says_why():
-    from mathfront import _dispatch, _registry
+    from mathfront import _registry, _selection
     from test_dispatch import Spy
 
     saved = dict(_registry._loaded)
@@ -78,7 +78,7 @@ def test_unavailable_backend_says_why():
     finally:
         _registry._loaded.clear()
         _registry._loaded.update(saved)
-        _dispatch._invalidate()
+        _selection.invalidate()
 
 
 def test_cuda_without_a_gpu_is_unavailable_with_a_reason():

@@ -8,8 +8,8 @@ Nothing heavy is imported here: backends load on first use.
 """
 
 from ._api import FUNCTIONS as _FUNCTIONS
-from ._dispatch import Explanation, explain, get_backend, set_backend, use_backend
-from ._errors import BackendUnavailableError
+from ._dispatch import Explanation, explain, get_backend, set_backend, use_backend, verify
+from ._errors import BackendUnavailableError, VerificationError
 from ._registry import register as register_backend
 from ._status import BackendStatus, backends, info, to_device, to_host
 from ._threads import get_num_threads, set_num_threads
@@ -49,5 +49,7 @@ __all__ = [
     "to_host",
     "transfer_policy",
     "use_backend",
+    "VerificationError",
+    "verify",
     "warmup",
 ]

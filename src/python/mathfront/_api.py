@@ -2,12 +2,8 @@
 
 Each function is compiled from source text (as ``dataclasses`` does) so that
 it has the exact NumPy-style signature of its row, introspects properly and
-costs no more than one selection lookup and one call: for
-``add`` the generated body is::
-
-    def add(x, y, /, *, out=None, backend=None):
-        return (_ctx_get() or _state.selection if backend is None
-                else _opsets_get(backend) or _opset(backend)).add(x, y, out)
+costs no more than one selection lookup and one call. The body is the one
+``_dispatch`` states; it uses that module's public seam and nothing else.
 """
 
 from __future__ import annotations
@@ -58,15 +54,10 @@ def make_function(op: Op):
     args = ", ".join((*operands, *op.keywords))
     source = (
         f"def {op.name}{signature}:\n"
-        f"    return (_ctx_get() or _state.selection if backend is None\n"
-        f"            else _opsets_get(backend) or _opset(backend)).{op.name}({args})\n"
+        f"    return (scope().selection if backend is None\n"
+        f"            else scope().named[backend]).{op.name}({args})\n"
     )
-    namespace = {
-        "_ctx_get": _dispatch._ctx.get,
-        "_state": _dispatch._state,
-        "_opsets_get": _dispatch._OPSETS.get,
-        "_opset": _dispatch._opset,
-    }
+    namespace = {"scope": _dispatch.scope}
     exec(compile(source, f"<mathfront.{op.name}>", "exec"), namespace)
     fn = namespace[op.name]
     fn.__module__ = "mathfront"

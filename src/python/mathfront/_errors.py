@@ -24,3 +24,26 @@ def unknown_backend(name, known) -> ValueError:
 
 def backend_unavailable(name: str, reason: str) -> BackendUnavailableError:
     return BackendUnavailableError(f"mathfront backend {name!r} is not available: {reason}")
+
+
+class VerificationError(AssertionError):
+    """Under ``mf.verify()``, a backend's answer differs from NumPy's.
+
+    An ``AssertionError``, so that a test framework reports it as a failed
+    check. ``op``, ``backend``, ``dtype`` and ``shape`` (NumPy's result's),
+    ``max_abs_error``, ``max_rel_error`` and ``index`` (the first differing
+    element) say where; the errors and index are None when the answers do not
+    even have the same dtype or shape.
+    """
+
+    def __init__(self, message: str, *, op: str, backend: str, dtype=None, shape=None,
+                 max_abs_error: float | None = None, max_rel_error: float | None = None,
+                 index: tuple | None = None):
+        super().__init__(message)
+        self.op = op
+        self.backend = backend
+        self.dtype = dtype
+        self.shape = shape
+        self.max_abs_error = max_abs_error
+        self.max_rel_error = max_rel_error
+        self.index = index

@@ -10,17 +10,38 @@ import numpy as np
 from .._errors import unsupported_dtype
 from .._ops import Op
 
+#: The keywords of kernel protocol 1, frozen: every kernel receives those of its
+#: op. Keywords added to ops later reach only backends that declare them in
+#: ``Backend.keywords``; for the others mathfront handles them above the engine.
+PROTOCOL_KEYWORDS = ("axis", "keepdims", "out", "dtype", "ddof")
+
 
 class Backend(abc.ABC):
     """An engine that computes mathfront's ops.
 
-    A backend is asked for one callable per op (``kernel``). The callable takes
-    the op's operands positionally, then the op's keywords in ``op.keywords``
-    order (``out`` for elementwise ops; ``axis, keepdims, out[, dtype|ddof]``
-    for reductions), validates them with :mod:`mathfront._checks` and returns
-    NumPy's answer. Register a third-party backend with
-    ``mf.register_backend(MyBackend())`` or the ``mathfront.backends``
-    entry-point group.
+    A backend implements ``dtypes`` and ``kernel``; it knows nothing of how
+    ``auto`` chooses. Register one with ``mf.register_backend(MyBackend())``
+    or the ``mathfront.backends`` entry-point group (docs/backends.md).
+
+    The kernel protocol (version 1, frozen). ``kernel(op)`` returns a callable
+    that mathfront calls with positional arguments only:
+
+    - the operands, ``op.arity`` of them, as the user gave them (arrays,
+      array-likes, device arrays, Python scalars);
+    - then the op's keywords in ``op.keywords`` order, always all of them,
+      defaults filled in: ``out`` for elementwise ops and ``dot``;
+      ``axis, keepdims, out`` for reductions, followed by ``dtype``
+      (sum, prod, mean, nansum, nanmean) or ``ddof`` (var, std, nanvar,
+      nanstd);
+    - then any keyword added to ops after protocol 1 that this backend lists
+      in ``keywords``, in ``op.keywords`` order. Those it does not list never
+      reach it.
+
+    The callable validates the call (``mathfront._checks``, so messages read
+    the same on every backend) before writing anything, raises the errors of
+    the README's table (``TypeError`` for a dtype outside ``dtypes(op)``), and
+    returns NumPy's answer: ``out`` when given, a NumPy scalar for a 0-d host
+    result.
     """
 
     #: The name users select it by (``backend="..."``).
@@ -29,6 +50,8 @@ class Backend(abc.ABC):
     device: str = "cpu"
     #: ``auto`` prefers, among available backends able to run a call, the highest.
     priority: int = 0
+    #: Keywords beyond PROTOCOL_KEYWORDS that this backend's kernels take themselves.
+    keywords: frozenset[str] = frozenset()
 
     def unavailable_reason(self) -> str | None:
         """``None`` when the backend can run here, else why not and how to get it."""
@@ -60,14 +83,9 @@ class Backend(abc.ABC):
     def kernel(self, op: Op) -> Callable:
         """The callable computing ``op`` (see the class docstring)."""
 
-    def fast_path(self, op: Op, fallback: Callable) -> Callable | None:
-        """Optionally, a callable that computes the calls it can take cheaply.
-
-        It must pass every call it does not take, unchanged, to ``fallback``,
-        and take only calls on host arrays whose dtypes it ``supports``: ``auto``
-        uses it in front of its own, slower, choice of backend.
-        """
-        return None
+    def received_keywords(self, op: Op) -> tuple[str, ...]:
+        """The keywords this backend's kernel for ``op`` receives, in order."""
+        return tuple(k for k in op.keywords if k in PROTOCOL_KEYWORDS or k in self.keywords)
 
     def num_threads(self) -> int | None:
         """Threads a call may use, or ``None`` where threads do not apply."""

@@ -2,11 +2,13 @@
 
 Each op is a C entry point (src/cpp/bindings/entries.cpp) that computes the
 calls it can take as they are: exact ndarrays of one supported dtype, weak
-Python scalars, an ``out`` of the exact result. It passes every other call to
-the fallback built here, which validates it with the shared checks (so errors
-read the same on every backend), converts it (dtype casts, NumPy scalars,
-lists, unaligned or foreign-byte-order data) and calls the entry point again,
-now strict: a call it still refused would be a bug, reported as such.
+Python scalars, an ``out`` of the exact result. It passes every other call,
+unchanged, to the callable it is bound to. ``kernel(op)`` binds it to
+``converting_kernel(op)``, which validates the call with the shared checks (so
+errors read the same on every backend), converts it (dtype casts, NumPy
+scalars, lists, unaligned or foreign-byte-order data) and calls a strict
+entry, one that never defers: a call it still refused would be a bug,
+reported as such. A refused call thus crosses into C twice at most.
 """
 
 from __future__ import annotations
@@ -130,12 +132,20 @@ class CppBackend(Backend):
     def dtypes(self, op: Op):
         return self._supported.get(op.name, frozenset())
 
-    def kernel(self, op: Op):
-        strict = self._module.bind(op.name, None)  # refuses nothing: raises if it would
+    def entry(self, op: Op, refused):
+        """The op's C entry point: it computes the calls it takes as they are and
+        passes every other one, unchanged, to ``refused`` (``None``: it raises
+        ``RuntimeError`` instead, for calls already converted)."""
+        return self._module.bind(op.name, refused)
+
+    def converting_kernel(self, op: Op):
+        """The Python side of ``kernel(op)``: validates and converts any call,
+        then computes it on a strict C entry."""
+        strict = self.entry(op, None)
         compute = _COMPUTE.get(op.kind, _elementwise)
         n = op.arity
 
-        def fallback(*args):
+        def converting(*args):
             operands = [
                 x if type(x) in _checks.PY_SCALARS else np.asarray(x)
                 for x in (_checks.host_operand(op, self.name, x, i) for i, x in enumerate(args[:n]))
@@ -143,10 +153,10 @@ class CppBackend(Backend):
             self.require(op, _checks.involved_dtypes(op, (*operands, *args[n:])))
             return compute(strict, _checks.validate(op, operands, args[n:]))
 
-        return self._module.bind(op.name, fallback)
+        return converting
 
-    def fast_path(self, op: Op, fallback):
-        return self._module.bind(op.name, fallback) if op.name in self._supported else None
+    def kernel(self, op: Op):
+        return self.entry(op, self.converting_kernel(op))
 
     def num_threads(self) -> int:
         return get_num_threads()

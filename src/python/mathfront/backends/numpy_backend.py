@@ -25,7 +25,7 @@ def _host_operands(op: Op, args):
     return operands
 
 
-def _elementwise(op: Op):
+def _elementwise(op: Op, received):
     ufunc = op.reference
 
     def general(operands, out):
@@ -55,20 +55,21 @@ def _elementwise(op: Op):
     return kernel
 
 
-def _reduction(op: Op):
+def _reduction(op: Op, received):
     fn = op.reference
+    extra_names = received[3:]  # after axis, keepdims, out
 
     def kernel(x, axis, keepdims, out, *extra):
         (x,) = _host_operands(op, (np.asarray(x) if type(x) in _checks.PY_SCALARS else x,))
         if out is not None:
             _checks.validate(op, [x], (axis, keepdims, out, *extra))
-        keywords = dict(zip(op.extra, extra, strict=True))
+        keywords = dict(zip(extra_names, extra, strict=True))
         return fn(x, axis=axis, keepdims=keepdims, out=out, **keywords)
 
     return kernel
 
 
-def _dot(op: Op):
+def _dot(op: Op, received):
     def kernel(x, y, out):
         operands = [np.asarray(v) for v in _host_operands(op, (x, y))]
         _checks.validate(op, operands, (out,))
@@ -93,7 +94,7 @@ class NumpyBackend(Backend):
         return NUMERIC_DTYPES
 
     def kernel(self, op: Op):
-        return _FACTORIES.get(op.kind, _elementwise)(op)
+        return _FACTORIES.get(op.kind, _elementwise)(op, self.received_keywords(op))
 
     def num_threads(self) -> int:
         return 1

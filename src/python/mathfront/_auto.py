@@ -1,0 +1,145 @@
+"""``auto``: which backend runs a call, and the kernels that make that choice cheap.
+
+``choose`` is the policy, and ``explain`` and verify mode ask it too. ``build``
+makes auto's kernel for one op: the choice is made once per operand type
+signature and cached. When the ``cpp`` backend is auto's first choice for
+host arrays, its C entry point answers first (the front): the calls it takes
+cost no Python at all, and the ones it refuses come to the cached choice, and
+from there, when that is ``cpp`` itself, straight to cpp's converting kernel,
+so that a refused call enters C twice at most.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks, _registry
+from ._errors import BackendUnavailableError, backend_unavailable
+from ._ops import Op
+from .backends.cpp_backend import CppBackend
+
+AUTO = "auto"
+
+#: Bound on the per-op cache of auto's choices (distinct operand type signatures).
+_CACHE_SIZE = 256
+
+
+def _named(op: Op, args, name: str) -> tuple:
+    backend = _registry.get(name)
+    reason = backend.unavailable_reason()
+    if reason is not None:
+        raise backend_unavailable(name, reason)
+    backend.require(op, _checks.involved_dtypes(op, args))
+    return backend, "selected by name"
+
+
+def choose(op: Op, args, name: str = AUTO) -> tuple:
+    """The backend that runs ``args`` (a kernel's call) under selection ``name``, and why.
+
+    Runs nothing. For a backend name, raises what the call would raise when
+    that backend is unavailable or lacks the dtypes; for ``auto``, only when
+    device operands find no device backend.
+    """
+    if name != AUTO:
+        return _named(op, args, name)
+    operands = args[: op.arity]
+    on_device = [i for i, x in enumerate(operands) if _checks.is_device_array(x)]
+    if on_device:
+        candidates = [b for b in _registry.all_backends() if b.device != "cpu"]
+        where = f"operand {on_device[0]} is a device array (__cuda_array_interface__)"
+    else:
+        protocol = [
+            i for i, x in enumerate(operands)
+            if (isinstance(x, np.ndarray) and type(x) is not np.ndarray)
+            or (not isinstance(x, np.ndarray) and hasattr(x, "__array_function__"))
+        ]
+        if protocol:
+            # Subclasses and duck arrays keep NumPy's own protocols (__array_ufunc__...).
+            return _registry.get("numpy"), (
+                f"operand {protocol[0]} is a {type(operands[protocol[0]]).__name__}, "
+                "which NumPy dispatches through its array protocols"
+            )
+        candidates = [b for b in _registry.all_backends() if b.device == "cpu"]
+        where = "host operands"
+    dtypes = _checks.involved_dtypes(op, args)
+    shown = ", ".join(sorted({d.name for d in dtypes})) or "Python scalars"
+    skipped = []
+    for backend in sorted(candidates, key=lambda b: -b.priority):
+        reason = backend.unavailable_reason()
+        if reason is not None:
+            skipped.append(f"{backend.name} unavailable ({reason})")
+        elif not backend.supports(op, dtypes):
+            skipped.append(f"{backend.name} lacks {op.name} for {shown}")
+        else:
+            why = f"{where} of {shown}; {backend.name} is the preferred {backend.device} backend"
+            if skipped:
+                why += " here (" + "; ".join(skipped) + ")"
+            return backend, why
+    if on_device:
+        raise BackendUnavailableError(
+            f"mathfront.{op.name}: {where} but no device backend can run it: " + "; ".join(skipped)
+        )
+    return _registry.get("numpy"), f"{where} of {shown}; no backend supports them but numpy"
+
+
+def _front(op: Op):
+    """The cpp backend, when its C entry can stand in front of auto's choice for ``op``.
+
+    Only when it is the preferred available host backend (the entry takes
+    host calls only, and only ones cpp supports) and receives all of the op's
+    keywords itself.
+    """
+    for backend in sorted(
+        (b for b in _registry.all_backends() if b.device == "cpu"), key=lambda b: -b.priority
+    ):
+        if backend.unavailable_reason() is None:
+            if (isinstance(backend, CppBackend) and backend.dtypes(op)
+                    and backend.received_keywords(op) == op.keywords):
+                return backend
+            return None
+    return None
+
+
+def build(op: Op, kernel_of):
+    """auto's kernel for ``op``; ``kernel_of(backend)`` gives a backend's kernel."""
+    arity = op.arity
+    dtype_at = arity + op.keywords.index("dtype") if "dtype" in op.extra else None
+    front = _front(op)
+    chosen: dict[tuple, object] = {}
+
+    def signature(args):
+        """The cache key of a call, or None when its dtypes depend on contents."""
+        key = []
+        for x in args[:arity]:
+            t = type(x)
+            dtype = getattr(x, "dtype", None)
+            if dtype is None and t not in _checks.PY_SCALARS:
+                return None  # a list or other array-like
+            key.append((t, dtype))
+        if dtype_at is not None:
+            key.append(args[dtype_at])
+        key = tuple(key)
+        try:
+            hash(key)
+        except TypeError:  # an unhashable dtype=: let validation explain it
+            return None
+        return key
+
+    def slow(*args):
+        # auto's choice depends only on the operands' types and dtypes (and on
+        # dtype=), so it is made once per signature rather than on every call.
+        key = signature(args)
+        impl = chosen.get(key) if key is not None else None
+        if impl is None:
+            backend, _ = choose(op, args)
+            if backend is front:
+                # The front refused this call already: entering cpp's C entry
+                # again would refuse it again.
+                impl = backend.converting_kernel(op)
+            else:
+                impl = kernel_of(backend)
+            if key is not None and len(chosen) < _CACHE_SIZE:
+                chosen[key] = impl
+        return impl(*args)
+
+    return slow if front is None else front.entry(op, slow)

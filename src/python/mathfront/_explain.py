@@ -1,0 +1,61 @@
+"""``mf.explain``: which backend a call would run on, and why, without running it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._auto import AUTO, choose
+from ._errors import BackendUnavailableError
+from ._ops import KEYWORD_DEFAULTS, Op
+from ._selection import for_call
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Which backend a call would run on, and why."""
+
+    backend: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.backend or 'no backend'}: {self.reason}"
+
+
+def _call_of(op: Op, args, kwargs) -> tuple:
+    """A call's arguments as kernels receive them, checked like the public function."""
+    if len(args) != op.arity:
+        raise TypeError(
+            f"mathfront.{op.name} takes {op.arity} positional operand(s), got {len(args)}"
+        )
+    unknown = set(kwargs) - set(op.keywords)
+    if unknown:
+        raise TypeError(f"mathfront.{op.name} got unexpected keyword(s) {sorted(unknown)}")
+    return (*args, *(kwargs.get(k, KEYWORD_DEFAULTS[k]) for k in op.keywords))
+
+
+def explain(fn, *args, **kwargs) -> Explanation:
+    """Say which backend ``fn(*args, **kwargs)`` would run on, and why, without running it."""
+    op = getattr(fn, "op", None)
+    if not isinstance(op, Op):
+        raise TypeError(f"explain takes a mathfront function such as mf.add, got {fn!r}")
+    backend_kw = kwargs.pop("backend", None)
+    call = _call_of(op, args, kwargs)
+    selection = for_call(backend_kw)  # an unknown backend= raises as the call would
+    try:
+        selection.check()
+    except ValueError as e:
+        return Explanation(None, f"would raise ValueError: {e}")
+    source = selection.source
+    verified = "; verify mode checks it against numpy" if selection.verify else ""
+    if selection.name == AUTO:
+        try:
+            backend, why = choose(op, call)
+        except BackendUnavailableError as e:
+            return Explanation(None, f"{source} selects auto, which would raise {e!r}")
+        return Explanation(backend.name, f"{source} selects auto: {why}{verified}")
+    try:
+        choose(op, call, selection.name)
+    except (BackendUnavailableError, TypeError) as e:
+        return Explanation(selection.name,
+                           f"{source} selects it, but it would raise {type(e).__name__}: {e}")
+    return Explanation(selection.name, f"{source} selects it{verified}")
