@@ -292,3 +292,18 @@ def test_explain_says_verify_mode_is_on():
         assert "verify mode" in mf.explain(mf.add, X, X).reason
         assert "verify mode" in mf.explain(mf.add, X, X, backend="numpy").reason
     assert "verify mode" not in mf.explain(mf.add, X, X).reason
+
+
+def test_min_max_either_zero_on_a_tie_but_not_another_value(backend):
+    """NumPy's zero on a -0/+0 tie depends on length and lanes; any other difference counts."""
+    def tie(n):
+        x = np.ones(n)
+        x[0], x[1] = 0.0, -0.0
+        return x
+
+    assert np.signbit(np.min(tie(8))) != np.signbit(np.min(tie(17)))  # NumPy's choice varies
+    with mf.verify():
+        for n in (8, 17):
+            for fn in (mf.min, mf.nanmin):
+                assert fn(tie(n), backend=backend) == 0.0
+            assert mf.max(-tie(n), backend=backend) == 0.0

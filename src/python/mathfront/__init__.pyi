@@ -4,13 +4,15 @@ from typing import Any
 
 from numpy.typing import ArrayLike, DTypeLike
 
-from ._dispatch import Explanation as Explanation
-from ._dispatch import explain as explain
-from ._dispatch import get_backend as get_backend
-from ._dispatch import set_backend as set_backend
-from ._dispatch import use_backend as use_backend
 from ._errors import BackendUnavailableError as BackendUnavailableError
+from ._errors import VerificationError as VerificationError
+from ._explain import Explanation as Explanation
+from ._explain import explain as explain
 from ._registry import register as register_backend
+from ._selection import get_backend as get_backend
+from ._selection import set_backend as set_backend
+from ._selection import use_backend as use_backend
+from ._selection import verify as verify
 from ._status import BackendStatus as BackendStatus
 from ._status import backends as backends
 from ._status import info as info
@@ -79,6 +81,8 @@ __all__ = [
     'to_host',
     'transfer_policy',
     'use_backend',
+    'VerificationError',
+    'verify',
     'warmup',
 ]
 

@@ -1,6 +1,6 @@
 """The selection in effect for each call: a backend name (or auto), and verify mode.
 
-Precedence, first match wins (DESIGN.md): ``backend=`` on the call; the
+Precedence, first match wins (docs/design.md): ``backend=`` on the call; the
 innermost ``use_backend`` (a ContextVar, so per thread and per asyncio task);
 ``set_backend``; ``MATHFRONT_BACKEND``; ``auto``. Verify mode (``verify``,
 ``MATHFRONT_VERIFY``) applies to whichever of these wins.

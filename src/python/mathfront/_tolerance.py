@@ -12,10 +12,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks
-from ._ops import DOT, EXACT, MOMENTS, PRODUCT, REDUCTION, SUM, ULP, ULP_ABS, ULPS, Op
+from ._ops import (
+    DOT,
+    EXACT,
+    EXACT_ANY_ZERO,
+    MOMENTS,
+    PRODUCT,
+    REDUCTION,
+    SUM,
+    ULP,
+    ULP_ABS,
+    ULPS,
+    Op,
+)
 
 DESCRIPTIONS = {
     EXACT: "exactly (NaN equal to NaN, -0 and +0 distinct)",
+    EXACT_ANY_ZERO: "exactly, but -0 and +0 equal (NumPy's zero on a tie varies)",
     ULP: f"within {ULPS} ulp",
     ULP_ABS: f"within {ULPS} ulp, or eps absolutely",
     SUM: "within 2 (n + 2) eps sum|x|",
@@ -37,7 +50,7 @@ def eps(dtype) -> float:
 
 
 def _inexact(op: Op, result_dtype) -> bool:
-    return op.tolerance != EXACT and np.dtype(result_dtype).kind in "fc"
+    return op.tolerance not in (EXACT, EXACT_ANY_ZERO) and np.dtype(result_dtype).kind in "fc"
 
 
 def elementwise(op: Op, result_dtype) -> tuple[float, float]:

@@ -67,7 +67,7 @@ class Backend(abc.ABC):
         return all(np.dtype(d).name in supported for d in dtypes)
 
     def require(self, op: Op, dtypes) -> None:
-        """Raise DESIGN.md's ``TypeError`` unless ``supports(op, dtypes)``."""
+        """Raise the contract's (docs/design.md) ``TypeError`` unless ``supports(op, dtypes)``."""
         # dtypes seen supported, as dtype objects: np.dtype(d).name is
         # Python-level and this runs on every call of a Python-side backend.
         known = self.__dict__.setdefault("_known_supported", {}).setdefault(op.name, set())

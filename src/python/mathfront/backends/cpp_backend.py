@@ -68,8 +68,8 @@ def _reduction(strict, call):
         x = np.where(np.isnan(x), 0, x)  # as NumPy: NaN counts as 0 before an integer cast
     x = _kernel_array(x, requested or x.dtype)
     axis = call.axes
-    reshaped = op.name in ("argmin", "argmax") and x.ndim == 0
-    if op.name in ("argmin", "argmax"):
+    reshaped = op.is_arg and x.ndim == 0
+    if op.is_arg:
         x = x.reshape(1) if reshaped else x  # NumPy takes axis 0 of a 0-d array here
         axis = None if axis is None else axis[0]
     if "ddof" in op.extra:
