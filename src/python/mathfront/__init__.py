@@ -7,6 +7,7 @@
 Nothing heavy is imported here: backends load on first use.
 """
 
+from . import _threadpoolctl
 from ._api import FUNCTIONS as _FUNCTIONS
 from ._dispatch import Explanation, explain, get_backend, set_backend, use_backend, verify
 from ._errors import BackendUnavailableError, VerificationError
@@ -53,3 +54,7 @@ __all__ = [
     "verify",
     "warmup",
 ]
+
+# threadpoolctl lists and limits the pool from the moment it is imported (or
+# now, if it is): last, since registering loads the cpp backend.
+_threadpoolctl.watch()

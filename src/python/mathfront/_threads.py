@@ -11,7 +11,7 @@ import operator
 import os
 import sys
 
-from . import _registry, _threadpoolctl
+from . import _registry
 
 ENV_VAR = "MATHFRONT_NUM_THREADS"
 
@@ -72,7 +72,3 @@ def set_num_threads(n: int) -> None:
     _num_threads = _check(n, "the number of threads")
     for backend in _registry.loaded():
         backend.num_threads_changed(_num_threads)
-
-
-# threadpoolctl lists and limits the pool from the moment it is imported (or now, if it is).
-_threadpoolctl.watch()
