@@ -226,10 +226,10 @@ def check_prod(backend, x, axis, expected, only=None):
                                np.asarray(expected).dtype)[1]
     what = f"prod[{backend}](axis={axis}) of {x.shape} {x.dtype} {x.strides}"
     got = mf.prod(x, axis=axis, backend=backend)
+    e, g = np.asarray(expected), np.asarray(got)
     if only is None:
         assert_matches(got, expected, rtol=rtol, what=what)
-    e, g = np.asarray(expected), np.asarray(got)
-    if only is not None:
+    else:
         e, g = e[only], g[only]
         assert_matches(g, e, rtol=rtol, what=what)
     signed = (e == 0) | np.isinf(e)
