@@ -150,7 +150,7 @@ void sum_row(const void* x_, int64_t n, int flags, void* state) {
 
 constexpr int64_t kProdBlock = 16 * kLanes;  // elements per block, 16 per lane
 constexpr int64_t kProdTileRows = 32;        // rows per tile of an outer reduction
-constexpr int64_t kProdTileCols = 256;       // columns per tile
+constexpr int64_t kProdTileCols = 1024;      // columns per tile (the driver's kColumns)
 
 inline bool prod_zero(double v) { return !(__builtin_fabs(v) > 0.0); }           // or NaN
 inline bool prod_inf(double v) { return !(__builtin_fabs(v) <= __DBL_MAX__); }    // or NaN
@@ -519,12 +519,12 @@ void prod_slab(const char* x, int64_t rs, int64_t nr, int64_t ks, int64_t nk, in
     auto slab = *static_cast<ProdSlab*>(slab_);
     if constexpr (is_float_v<T>) {
         alignas(64) double t[kProdTileCols];
-        for (int64_t k0 = 0; k0 < nk; k0 += kProdTileCols) {
-            const int64_t m = k0 + kProdTileCols < nk ? kProdTileCols : nk - k0;
-            double* f = slab.f + k0;
-            uint64_t* seen = slab.i + k0;
-            for (int64_t r0 = 0; r0 < nr; r0 += kProdTileRows) {
-                const int64_t rows = r0 + kProdTileRows < nr ? kProdTileRows : nr - r0;
+        for (int64_t r0 = 0; r0 < nr; r0 += kProdTileRows) {  // rows outer: memory in order
+            const int64_t rows = r0 + kProdTileRows < nr ? kProdTileRows : nr - r0;
+            for (int64_t k0 = 0; k0 < nk; k0 += kProdTileCols) {
+                const int64_t m = k0 + kProdTileCols < nk ? kProdTileCols : nk - k0;
+                double* f = slab.f + k0;
+                uint64_t* seen = slab.i + k0;
                 const char* tile = x + r0 * rs + k0 * ks;
                 for_each_row<T>(tile, rs, 1, ks, m, [&](int64_t, int64_t k, T v) { t[k] = double(v); });
                 for_each_row<T>(tile + rs, rs, rows - 1, ks, m,
