@@ -193,3 +193,187 @@ def test_non_real_ddof_is_refused(backend):
     require(backend, "var", "float64")
     with pytest.raises(TypeError):
         mf.var(np.ones(3), ddof="1", backend=backend)
+
+
+# --- prod: zeros, infinities and partial products that overflow (issue 11) --------------
+#
+# NumPy multiplies in order: a zero it meets after its running product overflowed
+# gives inf * 0 = NaN, one it meets before gives 0. mathfront's answer does not
+# depend on the order (docs/DECISIONS.md): NaN with a NaN or with both a zero and an
+# infinity, else a signed zero with a zero, a signed infinity with an infinity. That
+# is NumPy's own answer whenever NumPy meets a zero, infinity or NaN first, which the
+# inputs below arrange where the numpy backend is under test too.
+
+PROD = mf.prod.op
+
+
+def prod_special_first(x, axis=None):
+    """NumPy's prod of ``x``, each output multiplying its zeros, infinities and NaN first."""
+    x = np.asarray(x)
+    axes = reduced_axes(PROD, x.ndim, axis)
+    kept = [a for a in range(x.ndim) if a not in axes]
+    rows = np.moveaxis(x, axes, range(len(kept), x.ndim))
+    rows = rows.reshape([x.shape[a] for a in kept] + [-1])
+    ordinary = np.isfinite(rows) & (rows != 0)
+    rows = np.take_along_axis(rows, np.argsort(ordinary, axis=-1, kind="stable"), axis=-1)
+    return numpy_reference(PROD, rows, axis=-1)
+
+
+def check_prod(backend, x, axis, expected, only=None):
+    """Values as ``check``, and the sign of every zero and infinity too; ``only``:
+    which outputs to compare (all by default)."""
+    rtol = reduction_tolerance(PROD, x, reduced_axes(PROD, x.ndim, axis), 0,
+                               np.asarray(expected).dtype)[1]
+    what = f"prod[{backend}](axis={axis}) of {x.shape} {x.dtype} {x.strides}"
+    got = mf.prod(x, axis=axis, backend=backend)
+    e, g = np.asarray(expected), np.asarray(got)
+    if only is None:
+        assert_matches(got, expected, rtol=rtol, what=what)
+    else:
+        e, g = e[only], g[only]
+        assert_matches(g, e, rtol=rtol, what=what)
+    signed = (e == 0) | np.isinf(e)
+    assert np.array_equal(np.signbit(g)[signed], np.signbit(e)[signed]), (
+        f"{what}: signs of zeros/infinities {g[signed]}, NumPy gives {e[signed]}")
+
+
+def set_corners(x, axis, values):
+    """x with ``values`` (cycled) at the corners of every output's reduced box: the
+    element NumPy multiplies first, whatever its axis order and stride signs."""
+    x = x.copy()
+    axes = reduced_axes(PROD, x.ndim, axis)
+    for i, corner in enumerate(np.ndindex(*(2,) * len(axes))):
+        index = [slice(None)] * x.ndim
+        for a, end in zip(axes, corner, strict=True):
+            index[a] = -end
+        x[tuple(index)] = values[i % len(values)]
+    return x
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("zero", [0.0, -0.0], ids=str)
+def test_prod_issue_example(backend, dtype, seed, zero):
+    """A zero NumPy meets first is 0 (here -0.0 or 0.0), however far the other
+    partial products overflow: the cpp backend gave NaN (inf * 0)."""
+    require(backend, "prod", dtype)
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((4, 31, 36)) * 10).astype(dtype)
+    x[0, 0, 0] = zero
+    v = x[..., ::2]
+    expected = numpy_reference(PROD, v)
+    assert expected == 0  # as the issue says NumPy computes
+    check_prod(backend, v, None, expected)
+
+
+PROD_LAYOUTS = ("contiguous", "view", "reversed", "transposed") if SIMULATOR else (*LAYOUTS, "view")
+PROD_CORNERS = {
+    "zeros": ([0.0, -0.0, -0.0], 1e30),      # partial products overflow, a zero first
+    "zeros and inf": ([0.0, np.inf, -0.0], 1e30),  # 0 * inf: NaN in any order
+    "infs": ([-np.inf, np.inf], 1e-30),       # partial products underflow, an infinity first
+    "nan": ([np.nan, 0.0], 1e30),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("layout", PROD_LAYOUTS)
+@pytest.mark.parametrize("axis", [None, 0, 1, 2, (0, 2), (1, 2)], ids=str)
+@pytest.mark.parametrize("corners", PROD_CORNERS, ids=str)
+def test_prod_special_values_meet_overflowed_partials(backend, dtype, layout, axis, corners):
+    """Zeros, infinities and NaN against partial products that over- or underflow,
+    in every layout; where NumPy meets them first its answer does not depend on order."""
+    require(backend, "prod", dtype)
+    values, scale = PROD_CORNERS[corners]
+    shape = (2, 3, 20) if SIMULATOR else (6, 40, 300)  # rows of blocks, tiles, lanes
+    rng = np.random.default_rng(11)
+    x = set_corners(rng.standard_normal(shape) * scale, axis, values).astype(dtype)
+    if layout == "view":  # the issue's: every other element of a wider array
+        wide = np.zeros((*shape[:-1], 2 * shape[-1]), dtype)
+        wide[..., ::2] = x
+        x = wide[..., ::2]
+    else:
+        x = with_layout(x, layout)
+    expected = numpy_reference(PROD, x, axis=axis)
+    assert_matches(expected, prod_special_first(x, axis), rtol=1e-3, what="NumPy's order")
+    check_prod(backend, x, axis, expected)
+
+
+def test_prod_does_not_depend_on_threads(backend):
+    """Above the threading threshold, with zeros and infinities in some outputs."""
+    require(backend, "prod", "float64")
+    shape = (4, 300) if SIMULATOR else (64, 40_000)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape) * 10
+    x[:, 0] = [(-0.0, 0.0, np.inf, np.nan)[i % 4] if i % 3 else 1.0 for i in range(shape[0])]
+    saved = mf.get_num_threads()
+    try:
+        for axis in (None, 0, 1):
+            expected = numpy_reference(PROD, x, axis=axis)
+            results = []
+            for n in (1, 2):
+                mf.set_num_threads(n)
+                results.append(np.asarray(mf.prod(x, axis=axis, backend=backend)))
+                check_prod(backend, x, axis, expected)
+            assert results[0].tobytes() == results[1].tobytes(), f"axis={axis}"
+    finally:
+        mf.set_num_threads(saved)
+
+
+# Where NumPy's answer depends on its order, NumPy itself is no oracle: the compiled
+# backends give NumPy's answer for the order that meets the special values first.
+
+def compiled_only(backend):
+    if backend == "numpy":
+        pytest.skip("NumPy's own answer depends on its order here (docs/DECISIONS.md)")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("values", [
+    [1e30] * 300 + [-0.0],  # a zero after the running product overflowed: NumPy gives NaN
+    [-1e30] * 149 + [0.0] + [1e30] * 150,
+    [1e-30] * 300 + [-np.inf],  # an infinity after it underflowed: NumPy gives NaN
+    [1e30] * 100 + [0.0] + [1e-30] * 200 + [np.inf],  # 0 * inf is NaN in any order
+], ids=["zero-after-overflow", "negative", "inf-after-underflow", "zero-and-inf"])
+def test_prod_special_values_whatever_the_order(backend, dtype, values):
+    compiled_only(backend)
+    require(backend, "prod", dtype)
+    x = np.array(values, dtype)
+    for v, axis in ((x, None), (x[::-1], None), (np.stack([x, x[::-1]]), 1)):
+        check_prod(backend, v, axis, prod_special_first(v, axis))
+
+
+def prod_elements(dtype, huge):
+    """Magnitudes >= 1 (partial products only overflow) or <= 1 (only underflow),
+    and zeros, infinities and NaN."""
+    width = np.dtype(dtype).itemsize * 8
+
+    def floats(lo, hi):  # bounds the dtype holds
+        return st.floats(*(float(np.dtype(dtype).type(b)) for b in (lo, hi)), width=width)
+
+    top = 1e300 if width == 64 else 1e38
+    if huge:
+        magnitude = st.one_of(floats(1, 2), floats(1e10, top))
+    else:
+        magnitude = st.one_of(floats(0.5, 1), floats(1 / top, 1e-10))
+    finite = st.one_of(magnitude, magnitude.map(lambda v: -v))
+    return st.one_of(finite, finite, finite, st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan]))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@given(data=st.data())
+def test_prod_special_values_against_numpy(backend, dtype, data):
+    """Outputs holding a zero, an infinity or a NaN, anywhere: NumPy's answer with
+    those first (without, NumPy's answer and ours may differ by where it overflows)."""
+    compiled_only(backend)
+    require(backend, "prod", dtype)
+    shape = data.draw(st.one_of(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1,
+                                                 max_side=MAX_SIDE),
+                                st.integers(1, 20 * MAX_SIDE).map(lambda n: (n,))))
+    x = data.draw(hnp.arrays(np.dtype(dtype), shape,
+                             elements=prod_elements(dtype, data.draw(st.booleans()))))
+    x = with_layout(x, data.draw(st.sampled_from(LAYOUTS)))
+    axis = data.draw(axis_for(PROD, x.ndim))
+    special = ~(np.isfinite(x) & (x != 0))
+    only = np.any(special, axis=reduced_axes(PROD, x.ndim, axis))
+    if only.any():
+        check_prod(backend, x, axis, prod_special_first(x, axis), only=only)

@@ -18,6 +18,8 @@ them and no real GPU was at hand to prove them: the trees use shared memory.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import cuda, float64, from_dtype, int64
 
@@ -60,10 +62,48 @@ def _finish_sum_int(s, variant, skip, ddof):
     return s[3]
 
 
-# Product: f0 float product / i0 integer product (wrapping).
+# Product: i0 integer product (wrapping); floats: f0 the product, f1 the zeros and f2 the
+# infinities seen (a NaN counts as both). Special cases follow the elements, not the order
+# of the multiplications (as the C++ ProdState): NaN with a NaN or with both a zero and an
+# infinity, else a signed zero with a zero (even where the other partial products
+# overflowed), a signed infinity with an infinity, else the product; signs are the
+# product's. NumPy's sequential product agrees wherever its order does not matter.
+
+_DBL_MAX = 1.7976931348623157e308
+
+
+def _prod_value(p, zeros, infs):
+    """The product, from p (every factor's sign, the finite nonzero ones' magnitudes)."""
+    if zeros > 0.0 and infs > 0.0:
+        return np.float64(np.nan)
+    if zeros > 0.0:
+        return np.float64(math.copysign(0.0, p))
+    if infs > 0.0:
+        return np.float64(math.copysign(math.inf, p))
+    return p
+
+
+def _prod_mul(a, b):
+    """a * b, with the product's sign even where it is NaN (an overflowed partial
+    product times an underflowed one)."""
+    p = a * b
+    if p != p:
+        p = np.float64(math.copysign(p, math.copysign(1.0, a) * math.copysign(1.0, b)))
+    return p
+
+
+_PROD_VALUE = cuda.jit(device=True)(_prod_value)
+_PROD_MUL = cuda.jit(device=True)(_prod_mul)
+
 
 def _fold_prod_float(s, x, r, skip, high):
-    return (s[0] * np.float64(x), s[1], s[2], s[3], s[4])
+    xf = np.float64(x)
+    a = abs(xf)
+    ordinary = a > 0.0 and a <= _DBL_MAX  # NaN is neither
+    zeros = s[1] + (0.0 if a > 0.0 else 1.0)
+    infs = s[2] + (0.0 if a <= _DBL_MAX else 1.0)
+    factor = xf if ordinary else np.float64(math.copysign(1.0, xf))
+    return (_PROD_VALUE(_PROD_MUL(s[0], factor), zeros, infs), zeros, infs, s[3], s[4])
 
 
 def _fold_prod_int(s, x, r, skip, high):
@@ -71,7 +111,9 @@ def _fold_prod_int(s, x, r, skip, high):
 
 
 def _merge_prod(a, b, high):
-    return (a[0] * b[0], a[1], a[2], a[3] * b[3], a[4])
+    zeros = a[1] + b[1]
+    infs = a[2] + b[2]
+    return (_PROD_VALUE(_PROD_MUL(a[0], b[0]), zeros, infs), zeros, infs, a[3] * b[3], a[4])
 
 
 # Extreme (min/max): v the extreme of the non-NaN elements, f1 their count, f2 the NaN count.

@@ -29,10 +29,45 @@ struct SumState {
     double count = 0.0;  // elements that counted (non-NaN ones under kSkipNan)
 };
 
+// prod. Integers: `i`, wrapping modulo 2^64. Floats: `f`, with IEEE's special
+// cases decided by the elements, not by the order of the multiplications
+// (DECISIONS.md): NaN if a NaN, or both a zero and an infinity, were seen;
+// else a zero if a zero was (even where other partial products overflowed:
+// not inf * 0 = NaN); else an infinity if one was; else the product, whose
+// partial products may have overflowed or underflowed. Zeros and infinities
+// carry the product's sign (the XOR of the elements' sign bits).
+constexpr uint32_t kProdZero = 1;  // ProdState::special: a zero (or a NaN) was seen
+constexpr uint32_t kProdInf = 2;   // an infinity (or a NaN) was seen
+
 struct ProdState {
     double f = 1.0;
     uint64_t i = 1;
+    uint32_t special = 0;  // kProdZero | kProdInf (floats)
 };
+
+// a * b, with the product's sign even where it is NaN: two partial products
+// of finite elements, one overflowed, one underflowed (inf * 0). Elsewhere the
+// sign of an IEEE product already is the XOR of its operands': branch-free.
+static inline double prod_mul(double a, double b) {
+    double p = a * b;
+    uint64_t pb, ab, bb;
+    __builtin_memcpy(&pb, &p, 8);
+    __builtin_memcpy(&ab, &a, 8);
+    __builtin_memcpy(&bb, &b, 8);
+    const uint64_t sign = uint64_t(1) << 63;
+    pb = (pb & ~sign) | ((ab ^ bb) & sign);
+    __builtin_memcpy(&p, &pb, 8);
+    return p;
+}
+
+// The product of float elements from `p`, the product of all of them with
+// zeros, infinities and NaN taken as +-1 (their signs), and their specials.
+static inline double prod_value(double p, uint32_t special) {
+    if (special == (kProdZero | kProdInf)) return __builtin_nan("");
+    if (special == kProdZero) return __builtin_copysign(0.0, p);
+    if (special == kProdInf) return __builtin_copysign(__builtin_huge_val(), p);
+    return p;
+}
 
 // min, max, nanmin, nanmax.
 template <class T>
@@ -63,8 +98,10 @@ static inline SumState merge(const SumState& a, const SumState& b) {
     return {a.f + b.f, a.i + b.i, a.count + b.count};
 }
 
+// prod_value of a state's `f` is `f` itself: merging is prod_value of the product.
 static inline ProdState merge(const ProdState& a, const ProdState& b) {
-    return {a.f * b.f, a.i * b.i};
+    const uint32_t special = a.special | b.special;
+    return {prod_value(prod_mul(a.f, b.f), special), a.i * b.i, special};
 }
 
 template <class T>

@@ -84,12 +84,21 @@ struct ProdFamily {
     using State = ProdState;
     static State empty() { return {}; }
     static State merge(const State& a, const State& b, int) { return mf::merge(a, b); }
+    // Integers: i the product. Floats: f the product of the elements with
+    // zeros, infinities and NaN as +-1, i the kProdZero | kProdInf bits seen.
     struct Slab {
         std::vector<double> f;
         std::vector<uint64_t> i;
-        explicit Slab(int64_t m) : f(m, 1.0), i(m, 1) {}
+        explicit Slab(int64_t m) : f(m, 1.0), i(m, is_float_v<T> ? 0 : 1) {}
         ProdSlab view() { return {f.data(), i.data()}; }
-        State get(int64_t j, int64_t, int) const { return {f[j], i[j]}; }
+        State get(int64_t j, int64_t, int) const {
+            if constexpr (is_float_v<T>) {
+                const auto special = uint32_t(i[j]);
+                return {prod_value(f[j], special), 1, special};
+            } else {
+                return {f[j], i[j], 0};
+            }
+        }
     };
     static void finish(const State& s, const Context&, char* out) {
         if constexpr (is_float_v<T>) store(out, T(s.f));

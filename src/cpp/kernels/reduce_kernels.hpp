@@ -137,20 +137,195 @@ void sum_row(const void* x_, int64_t n, int flags, void* state) {
     else pairwise<false>(load, 0, n, st.f, st.count);
 }
 
+// ---- products ---------------------------------------------------------------------------
+//
+// Float products keep ProdState's form: the product of the elements with
+// zeros, infinities and NaN taken as +-1 (their signs), and which of those
+// were seen (kProdZero, kProdInf; a NaN is both). Looking at every element
+// would cost several times a plain product, so blocks are multiplied plainly
+// and their elements looked at only where a block's product is zero, infinite
+// or NaN: a zero, an infinity or a NaN makes it so, and where none is there
+// (partial products that overflowed or underflowed) the plain product is
+// already the one wanted. Clean blocks cost one multiplication per element.
+
+constexpr int64_t kProdBlock = 16 * kLanes;  // elements per block, 16 per lane
+constexpr int64_t kProdTileRows = 32;        // rows per tile of an outer reduction
+constexpr int64_t kProdTileCols = 1024;      // columns per tile (the driver's kColumns)
+
+inline bool prod_zero(double v) { return !(__builtin_fabs(v) > 0.0); }           // or NaN
+inline bool prod_inf(double v) { return !(__builtin_fabs(v) <= __DBL_MAX__); }    // or NaN
+inline uint32_t prod_special(double v) {
+    return (prod_zero(v) ? kProdZero : 0u) | (prod_inf(v) ? kProdInf : 0u);
+}
+inline double prod_factor(double v) {
+    return prod_zero(v) | prod_inf(v) ? __builtin_copysign(1.0, v) : v;
+}
+
+// Whether any element of a comparison's mask is set: one test of the whole
+// register (GCC reduces a vector element by element, ~20 instructions).
+template <class M>
+inline bool any_set(M m) {
+#if defined(__AVX512F__)
+    static_assert(sizeof m == 64);
+    __m512i v;
+    __builtin_memcpy(&v, &m, sizeof v);
+    return _mm512_test_epi64_mask(v, v) != 0;
+#elif defined(__AVX__)
+    static_assert(sizeof m == 32);
+    __m256i v;
+    __builtin_memcpy(&v, &m, sizeof v);
+    return !_mm256_testz_si256(v, v);
+#elif defined(__SSE4_1__)
+    static_assert(sizeof m == 16);
+    __m128i v;
+    __builtin_memcpy(&v, &m, sizeof v);
+    return !_mm_testz_si128(v, v);
+#else
+    bool any = false;
+    for (unsigned w = 0; w < sizeof m / sizeof m[0]; ++w) any |= m[w] != 0;
+    return any;
+#endif
+}
+
+// Whether x[0, m) holds a zero, an infinity or a NaN.
+template <class T>
+bool any_special(const T* x, int64_t m) {
+    constexpr int W = kWidth<T>;
+    const Vec<T> zero = {};
+    Mask<T> hit = {};
+    int64_t k = 0;
+    for (; k + W <= m; k += W) {
+        Vec<T> v = load(x + k);
+        hit |= (v == zero) | (v - v != zero);  // inf - inf and NaN - NaN are NaN
+    }
+    bool any = any_set(hit);
+    for (; k < m; ++k) any |= x[k] == T(0) || x[k] - x[k] != T(0);
+    return any;
+}
+
+// any_special(b, kLanes), whole vectors only (kLanes is a multiple of any width).
+inline bool any_special_lanes(const double* b) {
+    constexpr int W = kWidth<double>;
+    const Vec<double> zero = {};
+    Mask<double> hit = {};
+    for (int k = 0; k < kLanes; k += W) {
+        Vec<double> v = load(b + k);
+        hit |= (v == zero) | (v - v != zero);
+    }
+    return any_set(hit);
+}
+
+// prod_mul of whole vectors: the product's sign is the XOR of the operands'
+// for every IEEE product, NaN included once it is set so.
+inline Vec<double> prod_mul(Vec<double> a, Vec<double> b) {
+    using I = Vec<int64_t>;
+    const I sign = I{} + int64_t(uint64_t(1) << 63);
+    return (Vec<double>)(((I)(a * b) & ~sign) | (((I)a ^ (I)b) & sign));
+}
+
+// a[0, m) = prod_mul(a, b) elementwise.
+inline void prod_mul_into(double* a, const double* b, int64_t m) {
+    constexpr int W = kWidth<double>;
+    int64_t k = 0;
+    for (; k + W <= m; k += W) {
+        Vec<double> v = prod_mul(load(a + k), load(b + k));
+        __builtin_memcpy(a + k, &v, sizeof v);
+    }
+    for (; k < m; ++k) a[k] = mf::prod_mul(a[k], b[k]);
+}
+
+// Doubles from x[0, kWidth<double>), whatever T.
+template <class T>
+inline Vec<double> load_double(const T* x) {
+    if constexpr (std::is_same_v<T, double>) {
+        return load(x);
+    } else {
+        typedef T Half __attribute__((vector_size(kWidth<double> * sizeof(T))));
+        Half h;
+        __builtin_memcpy(&h, x, sizeof h);
+        return __builtin_convertvector(h, Vec<double>);
+    }
+}
+
+// Multiplies x[lo, hi) into lanes b, element k into lane (k - lo) % kLanes;
+// `Careful` takes zeros, infinities and NaN as +-1 and returns which there were.
+template <bool Careful, class T>
+uint32_t prod_block(const T* x, int64_t lo, int64_t hi, double* b) {
+    uint32_t special = 0;
+    int64_t k = lo;
+    if constexpr (Careful) {  // vectors by hand: GCC leaves these selects scalar
+        constexpr int W = kWidth<double>, U = kLanes / W;
+        using I = Vec<int64_t>;
+        const I sign = I{} + int64_t(uint64_t(1) << 63), one = I{} + int64_t(0x3FF0000000000000);
+        const Vec<double> zero = {}, big = Vec<double>{} + __DBL_MAX__;
+        Vec<double> lane[U];
+        Mask<double> zeros = {}, infs = {};
+        for (int u = 0; u < U; ++u) lane[u] = load(b + u * W);
+        for (; k + kLanes <= hi; k += kLanes) {
+            for (int u = 0; u < U; ++u) {
+                const Vec<double> v = load_double(x + k + u * W);
+                const Vec<double> a = (Vec<double>)((I)v & ~sign);
+                const Mask<double> z = ~(a > zero), f = ~(a <= big);  // NaN: both
+                lane[u] *= (z | f) ? (Vec<double>)(((I)v & sign) | one) : v;
+                zeros |= z;
+                infs |= f;
+            }
+        }
+        for (int u = 0; u < U; ++u) __builtin_memcpy(b + u * W, &lane[u], sizeof lane[u]);
+        special = (any_set(zeros) ? kProdZero : 0u) | (any_set(infs) ? kProdInf : 0u);
+        for (int j = 0; k < hi; ++k, ++j) {
+            b[j] *= prod_factor(double(x[k]));
+            special |= prod_special(double(x[k]));
+        }
+    } else {
+        for (; k + kLanes <= hi; k += kLanes)
+            for (int j = 0; j < kLanes; ++j) b[j] *= double(x[k + j]);
+        for (int j = 0; k < hi; ++k, ++j) b[j] *= double(x[k]);
+    }
+    return special;
+}
+
 template <class T>
 void prod_row(const void* x_, int64_t n, int, void* state) {
     auto x = static_cast<const T*>(x_);
     auto& st = *static_cast<ProdState*>(state);
     st = ProdState{};
     if constexpr (is_float_v<T>) {
-        double lane[kLanes];
-        for (int j = 0; j < kLanes; ++j) lane[j] = 1.0;
-        int64_t i = 0;
-        for (; i + kLanes <= n; i += kLanes)
-            for (int j = 0; j < kLanes; ++j) lane[j] *= double(x[i + j]);
-        for (; i < n; ++i) lane[0] *= double(x[i]);
-        for (int j = 1; j < kLanes; ++j) lane[0] *= lane[j];
-        st.f = lane[0];
+        if (n < kLanes) {  // short rows (axis=-1 of a narrow matrix): one lane
+            double p = 1.0;
+            for (int64_t i = 0; i < n; ++i) p *= double(x[i]);
+            if (p != 0 && p - p == 0) {  // finite and nonzero: no zero, infinity or NaN
+                st.f = p;
+                return;
+            }
+            p = 1.0;
+            for (int64_t i = 0; i < n; ++i) p *= prod_factor(double(x[i]));
+            for (int64_t i = 0; i < n; ++i) st.special |= prod_special(double(x[i]));
+            st.f = prod_value(p, st.special);
+            return;
+        }
+        alignas(64) double run[kLanes], b[kLanes];
+        uint32_t special = 0;
+        for (int64_t lo = 0; lo < n; lo += kProdBlock) {
+            const int64_t hi = lo + kProdBlock < n ? lo + kProdBlock : n;
+            double* lanes = lo == 0 ? run : b;  // block 0 starts the lanes
+            for (int j = 0; j < kLanes; ++j) lanes[j] = 1.0;
+            if (hi - lo == kProdBlock) prod_block<false>(x, lo, lo + kProdBlock, lanes);
+            else prod_block<false>(x, lo, hi, lanes);
+            if (any_special_lanes(lanes) && any_special(x + lo, hi - lo)) {
+                for (int j = 0; j < kLanes; ++j) lanes[j] = 1.0;
+                special |= prod_block<true>(x, lo, hi, lanes);
+            }
+            if (lo > 0) prod_mul_into(run, b, kLanes);  // inf * 0 keeps the product's sign
+        }
+        double p = run[0];
+        for (int j = 1; j < kLanes; ++j) p *= run[j];
+        if (p != p) {  // a NaN, or inf * 0 of two lanes: the sign, as prod_mul keeps it
+            p = run[0];
+            for (int j = 1; j < kLanes; ++j) p = mf::prod_mul(p, run[j]);
+        }
+        st.special = special;
+        st.f = prod_value(p, special);
     } else {
         st.i = integer_fold(x, n, 1, [](uint64_t a, uint64_t b) { return a * b; });
     }
@@ -333,14 +508,64 @@ void sum_slab(const char* x, int64_t rs, int64_t nr, int64_t ks, int64_t nk, int
     }
 }
 
+// Tiles of rows and columns, as prod_row's blocks: each column's plain
+// product over the tile's rows; where one is zero, infinite or NaN, the tile's
+// elements are looked at, and the columns whose product is, multiplied again
+// element by element. f: the product (as prod_row's lanes), i: the
+// kProdZero | kProdInf bits seen, per column.
 template <class T>
 void prod_slab(const char* x, int64_t rs, int64_t nr, int64_t ks, int64_t nk, int, int64_t,
                void* slab_) {
     auto slab = *static_cast<ProdSlab*>(slab_);
-    if constexpr (is_float_v<T>)
-        for_each_row<T>(x, rs, nr, ks, nk, [&](int64_t, int64_t k, T v) { slab.f[k] *= double(v); });
-    else
-        for_each_row<T>(x, rs, nr, ks, nk, [&](int64_t, int64_t k, T v) { slab.i[k] *= uint64_t(int64_t(v)); });
+    if constexpr (is_float_v<T>) {
+        alignas(64) double t[kProdTileCols];
+        for (int64_t r0 = 0; r0 < nr; r0 += kProdTileRows) {  // rows outer: memory in order
+            const int64_t rows = r0 + kProdTileRows < nr ? kProdTileRows : nr - r0;
+            for (int64_t k0 = 0; k0 < nk; k0 += kProdTileCols) {
+                const int64_t m = k0 + kProdTileCols < nk ? kProdTileCols : nk - k0;
+                double* f = slab.f + k0;
+                uint64_t* seen = slab.i + k0;
+                const char* tile = x + r0 * rs + k0 * ks;
+                for_each_row<T>(tile, rs, 1, ks, m, [&](int64_t, int64_t k, T v) { t[k] = double(v); });
+                for_each_row<T>(tile + rs, rs, rows - 1, ks, m,
+                                [&](int64_t, int64_t k, T v) { t[k] *= double(v); });
+                auto at = [&](int64_t r, int64_t k) {
+                    return double(*reinterpret_cast<const T*>(tile + r * rs + k * ks));
+                };
+                bool special = false;  // among the tile's elements
+                if (any_special(t, m)) {
+                    for (int64_t r = 0; r < rows && !special; ++r) {
+                        if (ks == int64_t(sizeof(T))) {
+                            special = any_special(reinterpret_cast<const T*>(tile + r * rs), m);
+                            continue;
+                        }
+                        for (int64_t k = 0; k < m; ++k) special |= prod_special(at(r, k)) != 0;
+                    }
+                }
+                if (!special) {  // the plain products, overflowed or underflowed or not
+                    prod_mul_into(f, t, m);
+                    continue;
+                }
+                for (int64_t k = 0; k < m; ++k) {
+                    if (!(t[k] == 0 || t[k] - t[k] != 0)) {
+                        f[k] = mf::prod_mul(f[k], t[k]);
+                        continue;
+                    }
+                    double p = 1.0;
+                    uint32_t seen_here = 0;
+                    for (int64_t r = 0; r < rows; ++r) {
+                        p *= prod_factor(at(r, k));
+                        seen_here |= prod_special(at(r, k));
+                    }
+                    f[k] = mf::prod_mul(f[k], p);
+                    seen[k] |= seen_here;
+                }
+            }
+        }
+    } else {
+        for_each_row<T>(x, rs, nr, ks, nk,
+                        [&](int64_t, int64_t k, T v) { slab.i[k] *= uint64_t(int64_t(v)); });
+    }
 }
 
 template <bool High, class T>
