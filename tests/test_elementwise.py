@@ -184,3 +184,12 @@ def test_lists_and_numpy_scalars_are_operands(backend):
     check(backend, mf.add.op, [[1, 2, 3], [4, 5, 6]])
     require(backend, "add", "float32", "float64")
     check(backend, mf.add.op, [np.float32(1.5), np.arange(3.0)])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_exp_at_the_edge_of_overflow(backend, dtype):
+    """Around ln(DBL_MAX): float32 709.7827 lies just past it (found by hypothesis on cuda)."""
+    require(backend, "exp", dtype)
+    x = np.array([709.7827, 709.782712893384, 709.78271289339, 709.78, 88.72, 88.73],
+                 dtype=dtype)
+    check(backend, mf.exp.op, [x])

@@ -80,7 +80,12 @@ def _sqrt(a):
 
 
 def _exp(a):
-    return math.exp(a) if not a > 709.782712893384 else math.inf  # ln(DBL_MAX); NaN passes
+    # ln(DBL_MAX); NaN passes. The simulator compares a float32 with the bound
+    # in float32 (NumPy 2), which rounds it up past float32 709.7827148:
+    # that value overflows too, so it is named as well.
+    if a > 709.782712893384 or a >= 709.78271484375:
+        return math.inf
+    return math.exp(a)
 
 
 def _log(a):
