@@ -54,13 +54,15 @@ def ops_def(t) -> str:
     macros = {
         "MF_BINARY": "name, Functor, result, cost",
         "MF_UNARY": "name, Functor, result, cost",
-        "MF_REDUCTION": "name, family, variant, skip_nan, result",
+        "MF_REDUCTION": "name, family, variant, skip_nan, result, keyword, identity",
         "MF_DOT": "name, result",
     }
     lines = [HEADER,
              "// Include after defining the macros you need; the others expand to nothing.",
              "//   result: Same, Float, Wide or Index (common/ops.hpp's ResultOf);",
-             "//   cost: time per element relative to add (threading thresholds).", ""]
+             "//   cost: time per element relative to add (threading thresholds);",
+             "//   keyword: a reduction's own keyword (None, Dtype, Ddof);",
+             "//   identity: whether an empty reduction has a value (else NumPy raises).", ""]
     for macro, params in macros.items():
         lines += [f"#ifndef {macro}", f"#define {macro}({params})", "#endif"]
     lines.append("")
@@ -72,8 +74,12 @@ def ops_def(t) -> str:
             lines.append(f"MF_UNARY({op.name}, {camel(op.name)}, {result}, {op.cost})")
         elif op.kind == t.REDUCTION:
             skip = "true" if op.skips_nan else "false"
+            if len(op.extra) > 1:
+                raise ValueError(f"{op.name}: the C++ entries take one keyword of a reduction's own")
+            keyword = camel(op.extra[0]) if op.extra else "None"
+            identity = "false" if op.identity is None else "true"
             lines.append(f"MF_REDUCTION({op.name}, {camel(op.family)}, {camel(op.variant)}, "
-                         f"{skip}, {result})")
+                         f"{skip}, {result}, {keyword}, {identity})")
         elif op.kind == t.DOT:
             lines.append(f"MF_DOT({op.name}, {result})")
         else:

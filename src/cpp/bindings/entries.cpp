@@ -190,9 +190,9 @@ const char* warning_text(int bit) {
 PyObject* reduction_entry(Reduction op, PyObject* fallback, PyObject* const* args, Py_ssize_t nargs) {
     const ReductionSpec& spec = mf::spec(op);
     const bool arg = spec.family == Family::Arg;
-    const bool has_ddof = spec.family == Family::Moments;
-    const bool has_dtype = spec.family == Family::Sum || spec.family == Family::Prod;
-    if (nargs != 4 + (has_ddof || has_dtype)) return defer(fallback, args, nargs);
+    const bool has_ddof = spec.keyword == Keyword::Ddof;
+    const bool has_dtype = spec.keyword == Keyword::Dtype;
+    if (nargs != 4 + (spec.keyword != Keyword::None)) return defer(fallback, args, nargs);
     DType dtype;
     if (!core_dtype(args[0], &dtype)) return defer(fallback, args, nargs);
     PyArrayObject* x = array(args[0]);
@@ -236,8 +236,7 @@ PyObject* reduction_entry(Reduction op, PyObject* fallback, PyObject* const* arg
         else if (keepdims) shape[out_ndim++] = 1;
     }
     // NumPy refuses these whenever the reduced size is 0, even for an empty output.
-    const bool no_identity = spec.family == Family::Extreme || arg;
-    if (no_identity && reduced_size == 0) return defer(fallback, args, nargs);
+    if (!spec.has_identity && reduced_size == 0) return defer(fallback, args, nargs);
     if (arg && axis == Py_None && keepdims) {  // argmin(axis=None, keepdims=True): all ones
         out_ndim = ndim;
         std::fill(shape, shape + ndim, npy_intp(1));
@@ -337,7 +336,7 @@ PyMethodDef g_entries[] = {
     {#name, fastcall(binary<Binary::name>), METH_FASTCALL, nullptr},
 #define MF_UNARY(name, Functor, result, cost) \
     {#name, fastcall(unary<Unary::name>), METH_FASTCALL, nullptr},
-#define MF_REDUCTION(name, family, variant, skip_nan, result) \
+#define MF_REDUCTION(name, family, variant, skip_nan, result, keyword, identity) \
     {#name, fastcall(reduction<Reduction::name>), METH_FASTCALL, nullptr},
 #define MF_DOT(name, result) {#name, fastcall(dot_entry), METH_FASTCALL, nullptr},
 #include "mf_ops.def"

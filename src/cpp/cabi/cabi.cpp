@@ -114,9 +114,7 @@ template <class R> R failed(int status) {
 template <Reduction op, class T> ReduceOut<op, T> reduce(const T* x, int64_t n, double ddof = 0) {
     using R = ReduceOut<op, T>;
     if (int status = check(n, x)) return failed<R>(status);
-    constexpr auto family = mf::spec(op).family;
-    if (n == 0 && (family == mf::Family::Extreme || family == mf::Family::Arg))
-        return failed<R>(MF_ERR_EMPTY);
+    if (n == 0 && !mf::spec(op).has_identity) return failed<R>(MF_ERR_EMPTY);
     const int64_t shape = n, stride = sizeof(T), out_stride = 0;
     const bool reduced = true;
     R result{};
@@ -177,18 +175,17 @@ const char* mf_status_message(int status) {
     ReduceOut<Reduction::name, T> mf_##name##_##sfx(const T* x, int64_t n, double ddof) { \
         return reduce<Reduction::name, T>(x, n, ddof);                                  \
     }
-// var and std (the Moments family) take ddof; the others do not.
-#define MF_REDUCE_Sum(name) MF_FOR_DTYPES(MF_DEFINE_REDUCE, name)
-#define MF_REDUCE_Prod(name) MF_FOR_DTYPES(MF_DEFINE_REDUCE, name)
-#define MF_REDUCE_Extreme(name) MF_FOR_DTYPES(MF_DEFINE_REDUCE, name)
-#define MF_REDUCE_Arg(name) MF_FOR_DTYPES(MF_DEFINE_REDUCE, name)
-#define MF_REDUCE_Moments(name) MF_FOR_DTYPES(MF_DEFINE_MOMENTS, name)
+// Reductions that take ddof have it as a parameter; dtype= has no C form.
+#define MF_REDUCE_None(name) MF_FOR_DTYPES(MF_DEFINE_REDUCE, name)
+#define MF_REDUCE_Dtype(name) MF_FOR_DTYPES(MF_DEFINE_REDUCE, name)
+#define MF_REDUCE_Ddof(name) MF_FOR_DTYPES(MF_DEFINE_MOMENTS, name)
 #define MF_DEFINE_DOT(name, sfx, T) \
     T mf_##name##_##sfx(const T* a, const T* b, int64_t n) { return dot<T>(a, b, n); }
 
 #define MF_BINARY(name, Functor, result, cost) MF_FOR_DTYPES(MF_DEFINE_BINARY, name)
 #define MF_UNARY(name, Functor, result, cost) MF_FOR_DTYPES(MF_DEFINE_UNARY, name)
-#define MF_REDUCTION(name, family, variant, skip_nan, result) MF_REDUCE_##family(name)
+#define MF_REDUCTION(name, family, variant, skip_nan, result, keyword, identity) \
+    MF_REDUCE_##keyword(name)
 #define MF_DOT(name, result) MF_FOR_DTYPES(MF_DEFINE_DOT, name)
 #include "mf_ops.def"
 

@@ -19,7 +19,7 @@ enum class Unary : int {
 #include "mf_ops.def"
 };
 enum class Reduction : int {
-#define MF_REDUCTION(name, family, variant, skip_nan, result) name,
+#define MF_REDUCTION(name, family, variant, skip_nan, result, keyword, identity) name,
 #include "mf_ops.def"
 };
 
@@ -78,17 +78,22 @@ inline constexpr ElementwiseSpec kUnary[] = {
 #include "mf_ops.def"
 };
 
+// The keyword a reduction takes beyond axis, keepdims and out.
+enum class Keyword : int { None, Dtype, Ddof };
+
 struct ReductionSpec {
     const char* name;
     Family family;
     Variant variant;
     bool skip_nan;
     Result result;
+    Keyword keyword;
+    bool has_identity;  // false: NumPy refuses to reduce an empty set
 };
 
 inline constexpr ReductionSpec kReductions[] = {
-#define MF_REDUCTION(name, family, variant, skip_nan, result) \
-    {#name, Family::family, Variant::variant, skip_nan, Result::result},
+#define MF_REDUCTION(name, family, variant, skip_nan, result, keyword, identity) \
+    {#name, Family::family, Variant::variant, skip_nan, Result::result, Keyword::keyword, identity},
 #include "mf_ops.def"
 };
 
