@@ -75,7 +75,7 @@ def ops_def(t) -> str:
         elif op.kind == t.REDUCTION:
             skip = "true" if op.skips_nan else "false"
             if len(op.extra) > 1:
-                raise ValueError(f"{op.name}: the C++ entries take one keyword of a reduction's own")
+                raise ValueError(f"{op.name}: C++ entries take at most one reduction keyword")
             keyword = camel(op.extra[0]) if op.extra else "None"
             identity = "false" if op.identity is None else "true"
             lines.append(f"MF_REDUCTION({op.name}, {camel(op.family)}, {camel(op.variant)}, "
