@@ -6,14 +6,12 @@
 #include <cstdint>
 #include <memory>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "../kernels/table.hpp"
 #include "../core/elementwise.hpp"
 #include "../common/states.hpp"
+#include "../core/cpu_features.hpp"
 #include "../core/thread_pool.hpp"
+#include "triad.hpp"
 
 namespace mf {
 
@@ -29,18 +27,17 @@ Buffer allocate(int64_t n) {
     return Buffer(static_cast<double*>(std::aligned_alloc(64, bytes)));
 }
 
-// STREAM's triad, a = b + s * c, with non-temporal stores where the
-// baseline ISA has them (SSE2): the probe measures memory, not the kernels.
-void stream_triad(const double* b, const double* c, double s, double* a, int64_t n) {
-    int64_t i = 0;
-#if defined(__SSE2__)
-    for (; i < n && reinterpret_cast<uintptr_t>(a + i) % 16 != 0; ++i) a[i] = b[i] + s * c[i];
-    const __m128d vs = _mm_set1_pd(s);
-    for (; i + 2 <= n; i += 2)
-        _mm_stream_pd(a + i, _mm_add_pd(_mm_loadu_pd(b + i), _mm_mul_pd(vs, _mm_loadu_pd(c + i))));
-    _mm_sfence();
+// The triad of the active level: the probe streams as wide as the kernels do.
+using TriadFn = void (*)(const double*, const double*, double, double*, int64_t);
+TriadFn active_triad() {
+#if defined(MF_HAVE_X86_LEVELS)
+    switch (active_level()) {
+        case Level::avx512: return avx512::stream_triad;
+        case Level::avx2: return avx2::stream_triad;
+        case Level::baseline: break;
+    }
 #endif
-    for (; i < n; ++i) a[i] = b[i] + s * c[i];
+    return baseline::stream_triad;
 }
 
 template <class F>
@@ -58,6 +55,7 @@ Bandwidth measure_bandwidth(int64_t bytes, int repeats) {
     const int64_t chunks = (n + kChunk - 1) / kChunk;
     Buffer a = allocate(n), b = allocate(n), c = allocate(n);
     const KernelTable& k = kernels();
+    const TriadFn triad = active_triad();
     // First touch from the threads that will use the pages.
     parallel_for(chunks, [&](int64_t i) {
         for (int64_t j = i * kChunk; j < std::min(n, (i + 1) * kChunk); ++j) a[j] = b[j] = c[j] = 1.0;
@@ -91,13 +89,13 @@ Bandwidth measure_bandwidth(int64_t bytes, int repeats) {
             s.strides[0][0] = s.strides[1][0] = s.strides[2][0] = sizeof(double);
             elementwise(Binary::add, DType::f64, s);
         });
-        double triad = seconds([&] {
+        double triad_s = seconds([&] {
             parallel_for(chunks, [&](int64_t i) {
                 const int64_t at = i * kChunk;
-                stream_triad(b.get() + at, c.get() + at, 3.0, a.get() + at, std::min(kChunk, n - at));
+                triad(b.get() + at, c.get() + at, 3.0, a.get() + at, std::min(kChunk, n - at));
             });
         });
-        best.triad = std::max(best.triad, 3 * gb / triad);
+        best.triad = std::max(best.triad, 3 * gb / triad_s);
         best.read = std::max(best.read, gb / read);
         best.copy = std::max(best.copy, 2 * gb / copy);
         best.add = std::max(best.add, 3 * gb / add);
