@@ -85,39 +85,36 @@ def test_on_mismatch_warn_warns_and_returns_the_result(register):
             pass
 
 
+#: A registered backend one more than NumPy, for subprocesses.
+SKEWED_SOURCE = """
+    import warnings, mathfront as mf, numpy as np
+    from mathfront.backends.numpy_backend import NumpyBackend
+    class Skewed(NumpyBackend):
+        name = "skewed"
+        def kernel(self, op):
+            k = super().kernel(op)
+            return lambda *args: k(*args) + 1
+    mf.register_backend(Skewed())
+"""
+
+
 def test_the_environment_variable_verifies_a_whole_process():
-    code = """
-        import mathfront as mf, numpy as np
-        from mathfront.backends.numpy_backend import NumpyBackend
-        class Skewed(NumpyBackend):
-            name = "skewed"
-            def kernel(self, op):
-                k = super().kernel(op)
-                return lambda *args: k(*args) + 1
-        mf.register_backend(Skewed())
-        mf.set_backend("skewed")
-        for call in (lambda: mf.sqrt(np.ones(3)), lambda: mf.sqrt(np.ones(3), backend="numpy")):
-            try:
-                print(call())
-            except mf.VerificationError as e:
-                print(type(e).__name__, e.backend)
+    code = SKEWED_SOURCE + """
+    mf.set_backend("skewed")
+    for call in (lambda: mf.sqrt(np.ones(3)), lambda: mf.sqrt(np.ones(3), backend="numpy")):
+        try:
+            print(call())
+        except mf.VerificationError as e:
+            print(type(e).__name__, e.backend)
     """
     assert run_python(code, MATHFRONT_VERIFY="1").splitlines() == [
         "VerificationError skewed", "[1. 1. 1.]"]
     assert run_python(code, MATHFRONT_VERIFY="0").splitlines() == ["[2. 2. 2.]", "[1. 1. 1.]"]
-    warned = run_python("""
-        import warnings, mathfront as mf, numpy as np
-        from mathfront.backends.numpy_backend import NumpyBackend
-        class Skewed(NumpyBackend):
-            name = "skewed"
-            def kernel(self, op):
-                k = super().kernel(op)
-                return lambda *args: k(*args) + 1
-        mf.register_backend(Skewed())
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            print(mf.sqrt(np.ones(3), backend="skewed"))
-        print([type(w.message).__name__ for w in caught], "'skewed'" in str(caught[0].message))
+    warned = run_python(SKEWED_SOURCE + """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        print(mf.sqrt(np.ones(3), backend="skewed"))
+    print([type(w.message).__name__ for w in caught], "'skewed'" in str(caught[0].message))
     """, MATHFRONT_VERIFY="warn")
     assert warned.splitlines() == ["[2. 2. 2.]", "['RuntimeWarning'] True"]
 
