@@ -19,7 +19,7 @@ import pathlib
 import sys
 
 import mathfront as mf
-from mathfront._ops import BINARY, DOT, OPS, REDUCTION, UNARY, Op
+from mathfront._ops import BINARY, DOT, OPS, REDUCTION, REQUIRED_DTYPES, UNARY, Op
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "python" / "mathfront"
@@ -51,7 +51,7 @@ def readme_ops() -> str:
         "",
         *parts,
         "",
-        "Dtypes on every backend: float32, float64, int32, int64, and bool as an input to",
+        f"Dtypes on every backend: {', '.join(REQUIRED_DTYPES)}, and bool as an input to",
         "reductions.",
         END,
     ])

@@ -4,6 +4,7 @@ result types the header declares, and every error path."""
 
 from __future__ import annotations
 
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -219,3 +220,10 @@ def test_fractional_ddof_through_the_abi_and_njit(name, ddof):
     assert getattr(lib, f"mf_{name}_f64")(ffi.from_buffer("double[]", x), x.size, ddof) == expected
     wrapper = getattr(mfn, name)
     assert njit(lambda v, d: wrapper(v, d))(x, ddof) == expected
+
+
+def test_the_abi_version_says_ddof_is_a_double():
+    header = (pathlib.Path(__file__).parent.parent / "src" / "cpp" / "include"
+              / "mathfront.h").read_text()
+    assert "#define MF_ABI_VERSION 2" in header
+    assert lib.mf_abi_version() == 2

@@ -9,7 +9,17 @@ import sys
 
 import numpy as np
 import pytest
-from mathfront._ops import BINARY, DOT, OPS, REDUCTION, UNARY
+from mathfront._ops import (
+    BINARY,
+    DOT,
+    FAMILIES,
+    OPS,
+    REDUCTION,
+    RESULT_RULES,
+    TOLERANCES,
+    UNARY,
+    VARIANTS,
+)
 from support import numpy_reference
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -69,9 +79,10 @@ def test_each_rows_identity_is_numpys_empty_reduction(op):
 def test_rows_are_complete():
     for op in OPS:
         assert op.kind in (BINARY, UNARY, REDUCTION, DOT) and op.summary, op.name
+        assert op.result in RESULT_RULES and op.tolerance in TOLERANCES, op.name
         assert (op.kind == REDUCTION) == ("bool" in op.dtypes), op.name
         if op.kind == REDUCTION:
-            assert op.family and op.variant, op.name
+            assert op.family in FAMILIES and op.variant in VARIANTS, op.name
 
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")

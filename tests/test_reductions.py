@@ -189,6 +189,12 @@ def test_fractional_ddof_as_numpy(backend, op, dtype, ddof, axis):
     check(backend, op, x[:, ::-1][:2], axis=axis, ddof=ddof)
 
 
+@pytest.mark.parametrize("op", [o for o in REDUCTIONS if "ddof" in o.extra], ids=lambda o: o.name)
+def test_nan_ddof_gives_nan_as_numpy(backend, op):
+    require(backend, op, "float64")
+    check(backend, op, np.arange(6.0).reshape(2, 3), axis=1, ddof=float("nan"))
+
+
 def test_non_real_ddof_is_refused(backend):
     require(backend, "var", "float64")
     with pytest.raises(TypeError):

@@ -298,7 +298,6 @@ def test_min_max_either_zero_on_a_tie_but_not_another_value(backend):
         x[0], x[1] = 0.0, -0.0
         return x
 
-    assert np.signbit(np.min(tie(8))) != np.signbit(np.min(tie(17)))  # NumPy's choice varies
     with mf.verify():
         for n in (8, 17):
             for fn in (mf.min, mf.nanmin):

@@ -200,6 +200,8 @@ def _finish_moments(s, variant, skip, ddof):
     var = m2 / dof if dof > 0.0 else (np.nan if skip or m2 != m2 or m2 == 0.0 else np.inf)
     if s[2] != s[2]:
         var = s[2]
+    if dof != dof:  # a NaN ddof, as NumPy
+        var = np.nan
     return var ** 0.5 if variant == STD else var
 
 
@@ -355,7 +357,8 @@ def _identity(family: str, high: bool, dtype: np.dtype):
     return dtype.type(0)
 
 
-def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...], ddof: int = 0) -> None:
+def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...],
+        ddof: float = 0.0) -> None:
     """out = op over the ``reduced`` axes of ``inputs`` (all of the same dtype and shape).
 
     ``out`` has the kept axes (in order), ``inputs`` all axes; argmin/argmax

@@ -137,6 +137,8 @@ template <class T> T dot(const T* a, const T* b, int64_t n) {
 
 extern "C" {
 
+int mf_abi_version(void) { return MF_ABI_VERSION; }
+
 int mf_last_status(void) { return last_status; }
 
 const char* mf_status_message(int status) {

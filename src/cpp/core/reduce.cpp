@@ -177,7 +177,8 @@ struct MomentFamily {
         double dof = s.n - c.ddof;
         if (dof <= 0) c.warn(kWarnDof);
         double var = (s.m2 > 0 ? s.m2 : 0.0) / (dof > 0 ? dof : 0.0);
-        if (s.m2 != s.m2 || (dof <= 0 && (c.flags & kSkipNan))) var = std::nan("");
+        // A NaN ddof (dof NaN) gives NaN, as NumPy's max(n - ddof, 0) does.
+        if (s.m2 != s.m2 || dof != dof || (dof <= 0 && (c.flags & kSkipNan))) var = std::nan("");
         double value = c.variant == Variant::Std ? std::sqrt(var) : var;
         if constexpr (std::is_same_v<T, float>) store(out, float(value));
         else store(out, value);

@@ -48,6 +48,14 @@ enum mf_status {
     MF_ERR_DOMAIN = 5    /* an integer to a negative integer power */
 };
 
+/* The version of this ABI, which changes whenever a function's parameters or
+ * results do: 2 since var, std, nanvar and nanstd take a double ddof (1: an
+ * int64_t). Callers built against one header can check the library's. */
+#ifndef MF_CDEF
+#define MF_ABI_VERSION 2
+#endif
+MF_API int mf_abi_version(void);
+
 /* The status of this thread's last reduction or dot call. */
 MF_API int mf_last_status(void);
 /* A sentence describing a status. */

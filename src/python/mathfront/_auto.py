@@ -105,6 +105,9 @@ def build(op: Op, kernel_of):
     arity = op.arity
     dtype_at = arity + op.keywords.index("dtype") if "dtype" in op.extra else None
     front = _front(op)
+    # The front refused the calls that reach `slow`: entering cpp's C entry
+    # again would refuse them again, so cpp's converting kernel takes them.
+    converting = front.converting_kernel(op) if front is not None else None
     chosen: dict[tuple, object] = {}
 
     def signature(args):
@@ -132,12 +135,7 @@ def build(op: Op, kernel_of):
         impl = chosen.get(key) if key is not None else None
         if impl is None:
             backend, _ = choose(op, args)
-            if backend is front:
-                # The front refused this call already: entering cpp's C entry
-                # again would refuse it again.
-                impl = backend.converting_kernel(op)
-            else:
-                impl = kernel_of(backend)
+            impl = converting if backend is front else kernel_of(backend)
             if key is not None and len(chosen) < _CACHE_SIZE:
                 chosen[key] = impl
         return impl(*args)

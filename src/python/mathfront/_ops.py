@@ -55,8 +55,10 @@ ULP_ABS = "ulp+abs"
 SUM = "sum"
 #: Products: within 2 (n + 2) eps relatively.
 PRODUCT = "product"
-#: Variances: the SUM bound on sum((x - mean)^2), with sum(x^2) for the terms' size.
+#: Variances: 4 times the SUM bound on sum((x - mean)^2), sum(x^2) standing for the
+#: terms' size, over the divisor n - ddof.
 MOMENTS = "moments"
+TOLERANCES = (EXACT, EXACT_ANY_ZERO, ULP, ULP_ABS, SUM, PRODUCT, MOMENTS)
 ULPS = 4
 
 #: Dtypes every backend must cover (the input dtypes of elementwise ops and dot).

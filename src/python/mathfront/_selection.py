@@ -251,8 +251,11 @@ def invalidate() -> None:
     _VERIFYING.clear()
     if type(PROCESS.chosen) is EnvSelection:
         reset_default()
-    else:
+        return
+    try:
         _set_process(select(PROCESS.chosen.name, "mf.set_backend"))
+    except ValueError:  # the backend set_backend named is no longer registered
+        reset_default()
 
 
 reset_default()

@@ -90,7 +90,9 @@ def reduction(op: Op, x, axes, ddof, result_dtype):
         if op.variant == "mean":
             bound = bound / np.maximum(n, 1)
         return bound, 0.0
-    divisor = np.maximum(n - ddof, 1)
+    # NumPy divides by n - ddof wherever that is positive: with a fractional
+    # ddof it may be below 1, and the bound grows as the result does.
+    divisor = np.where(n - ddof > 0, n - ddof, 1.0)
     bound = 4 * grow * np.sum(finite * finite, axis=axes, keepdims=True) / divisor
     # NumPy squares deviations in the input's precision: each square may
     # underflow by up to the smallest subnormal.
