@@ -16,6 +16,7 @@ import mathfront as mf
 import numpy as np
 
 a, b, out = np.ones(8), np.ones(8), np.empty(8)
+LIST, SCALAR, SCALAR32 = [1.0, 2.0, 3.0], np.float64(1), np.float32(2)
 
 CASES = {
     "np.add(a, b)": lambda: np.add(a, b),
@@ -26,10 +27,21 @@ CASES = {
     "mf.add(a, b, out=out)": lambda: mf.add(a, b, out=out),
     "np.sum(a)": lambda: np.sum(a),
     "mf.sum(a)": lambda: mf.sum(a),
+    "np.add(list, 1.0)": lambda: np.add(LIST, 1.0),
+    "mf.add(list, 1.0)": lambda: mf.add(LIST, 1.0),
+    "np.sum(list)": lambda: np.sum(LIST),
+    "mf.sum(list)": lambda: mf.sum(LIST),
+    "np.add(np.float64(1), 1.0)": lambda: np.add(SCALAR, 1.0),
+    "mf.add(np.float64(1), 1.0)": lambda: mf.add(SCALAR, 1.0),
+    "np.sqrt(np.float32(2))": lambda: np.sqrt(SCALAR32),
+    "mf.sqrt(np.float32(2))": lambda: mf.sqrt(SCALAR32),
 }
 REFERENCE = {"mf.add(a, b)": "np.add(a, b)", "mf.add(a, b, backend='cpp')": "np.add(a, b)",
              "mf.add(a, b, backend='numpy')": "np.add(a, b)",
-             "mf.add(a, b, out=out)": "np.add(a, b, out=out)", "mf.sum(a)": "np.sum(a)"}
+             "mf.add(a, b, out=out)": "np.add(a, b, out=out)", "mf.sum(a)": "np.sum(a)",
+             "mf.add(list, 1.0)": "np.add(list, 1.0)", "mf.sum(list)": "np.sum(list)",
+             "mf.add(np.float64(1), 1.0)": "np.add(np.float64(1), 1.0)",
+             "mf.sqrt(np.float32(2))": "np.sqrt(np.float32(2))"}
 
 
 def cold_import_seconds(repeats: int) -> float:

@@ -16,6 +16,8 @@ from mathfront.backends.numpy_backend import NUMERIC_DTYPES
 class Spy(mf.Backend):
     """A backend that records which ops ran on it and lets NumPy compute them."""
 
+    keywords = _registry.get("numpy").keywords  # it passes them all on to NumPy
+
     def __init__(self, name, priority=0, reason=None):
         self.name = name
         self.priority = priority
@@ -318,13 +320,15 @@ def test_a_call_the_c_entry_refuses_enters_c_twice_at_most():
     try:
         mf.register_backend(Traced(), replace=True)
         for backend in (None, "cpp"):
-            for refused in ([[1.0, 2.0], [3.0, 4.0]], [X, X.astype(np.float32)]):
+            for refused in ([X, X.astype(np.float32)], [X, X[::-1].astype(">f8")]):
                 trace.clear()
                 assert mf.add(*refused, backend=backend).tolist() == np.add(*refused).tolist()
                 assert trace == ["C", "Py", "C"], (backend, trace)
-            trace.clear()
-            mf.add(X, X, backend=backend)
-            assert trace == ["C"]
+            # Lists and NumPy scalars the C entry converts itself, as NumPy reads them.
+            for taken in ([X, X], [[[1.0, 2.0], [3.0, 4.0]], 1.0], [np.float64(2), X]):
+                trace.clear()
+                assert mf.add(*taken, backend=backend).tolist() == np.add(*taken).tolist()
+                assert trace == ["C"], (backend, trace)
     finally:
         _registry._loaded.clear()
         _registry._loaded.update(saved)
@@ -336,40 +340,52 @@ def test_a_backend_implements_dtypes_and_kernel_and_nothing_of_auto():
     assert mf.Backend.__abstractmethods__ == {"dtypes", "kernel"}
 
 
-def test_kernels_receive_protocol_1_keywords_and_later_ones_only_if_declared(monkeypatch):
-    from dataclasses import replace
-
+def test_kernels_receive_protocol_1_keywords_and_later_ones_only_if_declared():
     from mathfront import _keywords
-    from mathfront._ops import BY_NAME, OPS
+    from mathfront._ops import BY_NAME
 
-    old_style = Spy("old_style")
-    for op in OPS:  # every op today: kernels are used as they are
-        kernel = old_style.kernel(op)
-        assert _keywords.adapt(op, old_style, kernel) is kernel
-
-    grown = replace(BY_NAME["max"], extra=("initial",))  # max, had it grown initial=
-    assert grown.keywords == ("axis", "keepdims", "out", "initial")
     received = []
 
-    class Declares(Spy):
+    class Plain(mf.Backend):
+        """A protocol-1 engine: plain calls only, computed by NumPy."""
+
+        name = "plain"
+
+        def dtypes(self, op):
+            return NUMERIC_DTYPES
+
+        def kernel(self, op):
+            def kernel(x, axis, keepdims, out, *extra):
+                received.append((axis, keepdims, out, *extra))
+                assert out is None or out.dtype == np.result_type(x)  # exact, or none
+                return op.reference(x, axis=axis, keepdims=keepdims, out=out)
+
+            return kernel
+
+    class Declares(Plain):
         keywords = frozenset({"initial"})
 
         def kernel(self, op):
-            return lambda *args: received.append(args[1:]) or np.max(args[0], initial=args[4])
+            def kernel(x, axis, keepdims, out, initial):
+                received.append((axis, keepdims, out, initial))
+                return np.max(x, axis=axis, initial=initial)
 
-    x = np.array([1.0, 2.0])
-    declares = Declares("declares")
-    kernel = declares.kernel(grown)
-    assert _keywords.adapt(grown, declares, kernel) is kernel
-    assert kernel(x, None, False, None, 5.0) == 5.0 and received == [(None, False, None, 5.0)]
+            return kernel
 
-    numpy = _registry.get("numpy")
-    unhandled = _keywords.adapt(grown, numpy, numpy.kernel(grown))
-    assert unhandled(x, None, False, None, None) == 2.0  # the default: nothing to handle
-    with pytest.raises(TypeError, match=r"'numpy' does not take initial="):
-        unhandled(x, None, False, None, 5.0)
-    monkeypatch.setitem(_keywords.ABOVE_ENGINES, "initial",
-                        lambda op, run, value, *args: np.maximum(run(*args), value))
-    handled = _keywords.adapt(grown, numpy, numpy.kernel(grown))
-    assert handled(x, None, False, None, 5.0) == 5.0
-    assert handled(x, None, False, None, 1.5) == 2.0
+    op = BY_NAME["max"]
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    plain = _keywords.adapt(op, Plain(), Plain().kernel(op))
+    # initial= and where= computed above the engine, on plain calls.
+    assert plain(x, None, False, None, 5.0, True) == 5.0
+    assert plain(x, 1, False, None, 2.5, np.array([True, False])).tolist() == [2.5, 3.0]
+    out = np.empty(2, np.float32)  # another dtype: the engine gets none, mathfront casts
+    assert plain(x, 0, False, out, 0.0, True) is out and out.tolist() == [3.0, 4.0]
+    assert received and all(len(call) == 3 and call[2] is None for call in received)
+    received.clear()
+
+    declares = Declares()
+    kernel = declares.kernel(op)
+    adapted = _keywords.adapt(op, declares, kernel)
+    assert adapted is not kernel  # where= is still mathfront's
+    assert adapted(x, None, False, None, 5.0, True) == 5.0
+    assert received == [(None, False, None, 5.0)]

@@ -1,5 +1,7 @@
 """Bad input: the exception docs/design.md names, a message naming the values, nothing written."""
 
+import re
+
 import mathfront as mf
 import numpy as np
 import pytest
@@ -108,17 +110,27 @@ def test_bad_axis(backend, op):
             fn(x, axis=(0, 5), backend=backend)
 
 
-def bad_outs(shape, dtype):
-    """(out, exception, message pattern) for each way ``out`` can be wrong."""
-    wrong_dtype = "float32" if dtype != "float32" else "float64"
+def assert_close(op, got, expected):
+    """Values as NumPy's (within float32 rounding: the out here is float32 or exact)."""
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def numpys_error(call):
+    """The exception type and message NumPy gives for ``call()``."""
+    with pytest.raises(Exception) as caught:
+        call()
+    return type(caught.value), str(caught.value).strip()
+
+
+def bad_elementwise_outs(shape, dtype):
+    """``out`` arrays NumPy refuses for a result of ``shape`` and ``dtype`` (issue 12:
+    any dtype ``casting`` allows and any shape the operands broadcast to are fine)."""
     read_only = np.full(shape, SENTINEL, dtype)
     read_only.flags.writeable = False
-    return [
-        (np.full((*shape, 2), SENTINEL, dtype), ValueError, r"out has shape .* result has shape"),
-        (np.full(shape, SENTINEL, wrong_dtype), TypeError, f"out has dtype {wrong_dtype}.*{dtype}"),
-        (read_only, ValueError, "read-only"),
-        ([SENTINEL] * 3, TypeError, "out must be a numpy.ndarray"),
-    ]
+    unsafe = "int64" if dtype.startswith("float") else "uint8"  # not of the same kind
+    return [np.full((*shape, 2), SENTINEL, dtype), np.full((2,), SENTINEL, dtype),
+            np.full(shape, SENTINEL, unsafe), read_only, [SENTINEL] * 3]
 
 
 @pytest.mark.parametrize("op", ELEMENTWISE, ids=lambda op: op.name)
@@ -127,10 +139,33 @@ def test_bad_out_for_elementwise(backend, op, dtype):
     require(backend, op, dtype)
     x = np.arange(1, 4, dtype=dtype)
     result_dtype = np.asarray(op.reference(*[x] * op.arity)).dtype.name
-    for out, error, pattern in bad_outs((3,), result_dtype):
-        with pytest.raises(error, match=pattern):
+    for out in bad_elementwise_outs((3,), result_dtype):
+        error, message = numpys_error(lambda o=out: op.reference(*[x] * op.arity, out=o))
+        with pytest.raises(error, match=re.escape(message)):
             getattr(mf, op.name)(*[x] * op.arity, out=out, backend=backend)
         assert untouched(np.asarray(out))
+
+
+@pytest.mark.parametrize("op", ELEMENTWISE, ids=lambda op: op.name)
+def test_out_of_another_dtype_and_a_larger_shape_as_numpy(backend, op):
+    require(backend, op, "float64")
+    x = np.linspace(0.5, 2.0, 3)
+    for out in (np.full(3, SENTINEL, np.float32), np.full((2, 3), SENTINEL, np.float64)):
+        expected = op.reference(*[x] * op.arity, out=np.zeros_like(out))
+        got = getattr(mf, op.name)(*[x] * op.arity, out, backend=backend)  # out by position
+        assert got is out and out.dtype == expected.dtype
+        assert_close(op, out, expected)
+
+
+def bad_reduction_outs(shape, dtype):
+    """(out, exception, message pattern) for each way a reduction's ``out`` can be wrong."""
+    read_only = np.full(shape, SENTINEL, dtype)
+    read_only.flags.writeable = False
+    return [
+        (np.full((*shape, 2), SENTINEL, dtype), ValueError, r"out has shape .* result has shape"),
+        (read_only, ValueError, "read-only"),
+        ([SENTINEL] * 3, TypeError, "out must be a numpy.ndarray"),
+    ]
 
 
 @pytest.mark.parametrize("op", REDUCTIONS, ids=lambda op: op.name)
@@ -138,10 +173,26 @@ def test_bad_out_for_reductions(backend, op):
     require(backend, op, "float64")
     x = np.arange(6.0).reshape(2, 3)
     result_dtype = np.asarray(op.reference(x, axis=0)).dtype.name
-    for out, error, pattern in bad_outs((3,), result_dtype):
+    for out, error, pattern in bad_reduction_outs((3,), result_dtype):
         with pytest.raises(error, match=pattern):
             getattr(mf, op.name)(x, axis=0, out=out, backend=backend)
         assert untouched(np.asarray(out))
+
+
+@pytest.mark.parametrize("op", REDUCTIONS, ids=lambda op: op.name)
+def test_reduction_out_of_another_dtype_is_cast_as_numpy(backend, op):
+    require(backend, op, "float64")
+    x = np.arange(6.0).reshape(2, 3) + 0.25
+    out_dtype = np.int32 if op.is_arg else np.float32
+    expected = op.reference(x, axis=0, out=np.zeros(3, out_dtype))
+    out = np.full(3, SENTINEL, out_dtype)
+    assert getattr(mf, op.name)(x, axis=0, out=out, backend=backend) is out
+    assert out.dtype == expected.dtype
+    assert_close(op, out, expected)
+    if op.is_arg:
+        error, message = numpys_error(lambda: op.reference(x, out=np.zeros((), np.float64)))
+        with pytest.raises(error, match=re.escape(message)):
+            getattr(mf, op.name)(x, out=np.zeros((), np.float64), backend=backend)
 
 
 @pytest.mark.parametrize("dtype", ["int32", "int64"])

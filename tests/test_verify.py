@@ -204,6 +204,18 @@ def test_out_aliasing_an_operand_is_compared_with_the_inputs_before(backend):
     assert x[:2].tolist() == [6.0, 24.0]
 
 
+def test_where_and_a_cast_out_are_compared_with_out_as_it_was(backend, register):
+    x = np.arange(6.0)
+    with mf.verify():  # the elements where= leaves are out's old ones, in both
+        out = np.full(6, 9.0)
+        assert mf.add(x, 1.0, out, where=x > 2, backend=backend) is out
+        assert out.tolist() == [9.0, 9.0, 9.0, 4.0, 5.0, 6.0]
+        assert mf.add(x, 0.5, np.zeros(6, np.float32), backend=backend).dtype == np.float32
+    register(Skewed(skew=off_by_one_at_3))
+    with mf.verify(), pytest.raises(mf.VerificationError, match="first differing index"):
+        mf.add(x, 1.0, np.full(6, 9.0), where=x > 2, backend="skewed")
+
+
 def test_numpy_raising_where_the_backend_returns_is_a_mismatch(register):
     backend = register(Skewed("lenient"))
     backend.kernel = lambda op: lambda x, y, out: np.zeros(np.shape(x), np.int64)

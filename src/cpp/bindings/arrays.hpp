@@ -150,4 +150,17 @@ private:
     PyObject* o_;
 };
 
+// NumPy scalars, lists and tuples as the exact arrays NumPy reads them as (held
+// by `holder`), so that small calls on them need no Python; anything else as it
+// is. Null, with no error set, where NumPy cannot convert it: the caller
+// defers, and the fallback raises NumPy's error.
+inline PyObject* as_operand(PyObject* o, Ref& holder) {
+    if (PyArray_CheckExact(o) ||
+        !(PyArray_IsScalar(o, Generic) || PyList_CheckExact(o) || PyTuple_CheckExact(o)))
+        return o;
+    holder.reset(PyArray_FromAny(o, nullptr, 0, 0, 0, nullptr));
+    if (!holder.get()) PyErr_Clear();
+    return holder.get();
+}
+
 }  // namespace mf::py

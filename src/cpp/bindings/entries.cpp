@@ -19,7 +19,11 @@ namespace mf::py {
 
 namespace {
 
-PyObject* defer(PyObject* fallback, PyObject* const* args, Py_ssize_t nargs) {
+// Each entry's `self` is (fallback, defaults): `defaults` holds the objects
+// the op's later keywords (Op.later) default to, which a call the entry takes
+// passes as they are, after the protocol-1 arguments.
+PyObject* defer(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    PyObject* fallback = PyTuple_GET_ITEM(self, 0);
     if (fallback == Py_None) {
         PyErr_SetString(PyExc_RuntimeError,
                         "mathfront internal error: a strict C++ entry refused a normalised call; "
@@ -27,6 +31,16 @@ PyObject* defer(PyObject* fallback, PyObject* const* args, Py_ssize_t nargs) {
         return nullptr;
     }
     return PyObject_Vectorcall(fallback, args, static_cast<size_t>(nargs), nullptr);
+}
+
+// A call of `plain` protocol-1 arguments with every later keyword at its default?
+bool plain_call(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py_ssize_t plain) {
+    PyObject* defaults = PyTuple_GET_ITEM(self, 1);
+    const Py_ssize_t later = PyTuple_GET_SIZE(defaults);
+    if (nargs != plain + later) return false;
+    for (Py_ssize_t i = 0; i < later; ++i)
+        if (args[plain + i] != PyTuple_GET_ITEM(defaults, i)) return false;
+    return true;
 }
 
 // ---- elementwise ----------------------------------------------------------------------
@@ -59,28 +73,32 @@ bool has_negative(const Operand& o, DType d) {
 }
 
 template <class OpId, int NIn>
-PyObject* elementwise_entry(OpId op, PyObject* fallback, PyObject* const* args, Py_ssize_t nargs) {
-    if (nargs != NIn + 1) return defer(fallback, args, nargs);
+PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!plain_call(self, args, nargs, NIn + 1)) return defer(self, args, nargs);
+    Ref held[NIn];
+    PyObject* x[NIn];
+    for (int i = 0; i < NIn; ++i)
+        if (!(x[i] = as_operand(args[i], held[i]))) return defer(self, args, nargs);
     // One dtype for every array operand; Python scalars take it (NumPy 2).
     DType dtype{};
     bool have_array = false;
     for (int i = 0; i < NIn; ++i) {
         DType d;
-        if (!PyArray_CheckExact(args[i])) continue;
-        if (!core_dtype(args[i], &d) || d == DType::b1 || (have_array && d != dtype))
-            return defer(fallback, args, nargs);
+        if (!PyArray_CheckExact(x[i])) continue;
+        if (!core_dtype(x[i], &d) || d == DType::b1 || (have_array && d != dtype))
+            return defer(self, args, nargs);
         dtype = d;
         have_array = true;
     }
-    if (!have_array) return defer(fallback, args, nargs);
+    if (!have_array) return defer(self, args, nargs);
     Operand in[NIn];
     int ndim = 0;
     for (int i = 0; i < NIn; ++i) {
-        if (PyArray_CheckExact(args[i])) {
-            in[i].array = array(args[i]);
+        if (PyArray_CheckExact(x[i])) {
+            in[i].array = array(x[i]);
             ndim = std::max(ndim, PyArray_NDIM(in[i].array));
-        } else if (!scalar_as(args[i], dtype, in[i].scalar)) {
-            return defer(fallback, args, nargs);
+        } else if (!scalar_as(x[i], dtype, in[i].scalar)) {
+            return defer(self, args, nargs);
         }
     }
     // Broadcast the shapes, right-aligned.
@@ -93,7 +111,7 @@ PyObject* elementwise_entry(OpId op, PyObject* fallback, PyObject* const* args, 
             const npy_intp n = PyArray_DIM(o.array, d);
             npy_intp& s = shape[offset + d];
             if (n == s || n == 1) continue;
-            if (s != 1) return defer(fallback, args, nargs);  // the fallback explains
+            if (s != 1) return defer(self, args, nargs);  // the fallback explains
             s = n;
         }
     }
@@ -112,14 +130,14 @@ PyObject* elementwise_entry(OpId op, PyObject* fallback, PyObject* const* args, 
         Py_INCREF(out_arg);
         out.reset(out_arg);
     } else {
-        return defer(fallback, args, nargs);
+        return defer(self, args, nargs);
     }
     PyArrayObject* o = array(out.get());
     if constexpr (std::is_same_v<OpId, Binary>) {
         // Integer powers refuse negative exponents, before writing anything.
         if (op == Binary::power && (dtype == DType::i32 || dtype == DType::i64) &&
             has_negative(in[1], dtype))
-            return defer(fallback, args, nargs);
+            return defer(self, args, nargs);
     }
     // An input that shares memory with out in any other way than being the
     // very same elements is read from a copy, so that the result is NumPy's.
@@ -187,22 +205,25 @@ const char* warning_text(int bit) {
 }
 
 // x, axis, keepdims, out[, dtype | ddof]
-PyObject* reduction_entry(Reduction op, PyObject* fallback, PyObject* const* args, Py_ssize_t nargs) {
+PyObject* reduction_entry(Reduction op, PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     const ReductionSpec& spec = mf::spec(op);
     const bool arg = spec.family == Family::Arg;
     const bool has_ddof = spec.keyword == Keyword::Ddof;
     const bool has_dtype = spec.keyword == Keyword::Dtype;
-    if (nargs != 4 + (spec.keyword != Keyword::None)) return defer(fallback, args, nargs);
+    if (!plain_call(self, args, nargs, 4 + (spec.keyword != Keyword::None)))
+        return defer(self, args, nargs);
+    Ref held;
+    PyObject* operand = as_operand(args[0], held);
     DType dtype;
-    if (!core_dtype(args[0], &dtype)) return defer(fallback, args, nargs);
-    PyArrayObject* x = array(args[0]);
+    if (!operand || !core_dtype(operand, &dtype)) return defer(self, args, nargs);
+    PyArrayObject* x = array(operand);
     const int ndim = PyArray_NDIM(x);
     PyObject* axis = args[1];
     if ((args[2] != Py_True && args[2] != Py_False) || (arg && ndim == 0))
-        return defer(fallback, args, nargs);
+        return defer(self, args, nargs);
     const bool keepdims = args[2] == Py_True;
     double ddof = 0;
-    if (has_dtype && args[4] != Py_None) return defer(fallback, args, nargs);
+    if (has_dtype && args[4] != Py_None) return defer(self, args, nargs);
     if (has_ddof) {  // any real, as NumPy (and the Array API's correction) takes
         if (PyFloat_CheckExact(args[4])) {
             ddof = PyFloat_AS_DOUBLE(args[4]);
@@ -210,10 +231,10 @@ PyObject* reduction_entry(Reduction op, PyObject* fallback, PyObject* const* arg
             ddof = PyLong_AsDouble(args[4]);
             if (ddof == -1 && PyErr_Occurred()) {
                 PyErr_Clear();
-                return defer(fallback, args, nargs);
+                return defer(self, args, nargs);
             }
         } else {
-            return defer(fallback, args, nargs);
+            return defer(self, args, nargs);
         }
     }
     bool reduced[kMaxDims] = {};
@@ -222,9 +243,9 @@ PyObject* reduction_entry(Reduction op, PyObject* fallback, PyObject* const* arg
     } else if (PyTuple_CheckExact(axis) && !arg) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(axis); ++i)
             if (!normalize_axis(PyTuple_GET_ITEM(axis, i), ndim, reduced))
-                return defer(fallback, args, nargs);
+                return defer(self, args, nargs);
     } else if (!normalize_axis(axis, ndim, reduced)) {
-        return defer(fallback, args, nargs);
+        return defer(self, args, nargs);
     }
     // Result shape; ops without identity leave empty input to the fallback.
     npy_intp shape[kMaxDims];
@@ -236,7 +257,7 @@ PyObject* reduction_entry(Reduction op, PyObject* fallback, PyObject* const* arg
         else if (keepdims) shape[out_ndim++] = 1;
     }
     // NumPy refuses these whenever the reduced size is 0, even for an empty output.
-    if (!spec.has_identity && reduced_size == 0) return defer(fallback, args, nargs);
+    if (!spec.has_identity && reduced_size == 0) return defer(self, args, nargs);
     if (arg && axis == Py_None && keepdims) {  // argmin(axis=None, keepdims=True): all ones
         out_ndim = ndim;
         std::fill(shape, shape + ndim, npy_intp(1));
@@ -253,7 +274,7 @@ PyObject* reduction_entry(Reduction op, PyObject* fallback, PyObject* const* arg
         Py_INCREF(out_arg);
         out.reset(out_arg);
     } else {
-        return defer(fallback, args, nargs);
+        return defer(self, args, nargs);
     }
     PyArrayObject* o = array(out.get());
     // The output's stride along each kept input axis.
@@ -282,18 +303,19 @@ PyObject* reduction_entry(Reduction op, PyObject* fallback, PyObject* const* arg
 // ---- dot ------------------------------------------------------------------------------
 
 // x, y, out
-PyObject* dot_entry(PyObject* fallback, PyObject* const* args, Py_ssize_t nargs) {
+PyObject* dot_entry(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     DType dx, dy;
-    if (nargs != 3 || !core_dtype(args[0], &dx) || !core_dtype(args[1], &dy) || dx != dy ||
+    if (!plain_call(self, args, nargs, 3) || !core_dtype(args[0], &dx) ||
+        !core_dtype(args[1], &dy) || dx != dy ||
         dx == DType::b1)
-        return defer(fallback, args, nargs);
+        return defer(self, args, nargs);
     PyArrayObject* x = array(args[0]);
     PyArrayObject* y = array(args[1]);
     if (PyArray_NDIM(x) != 1 || PyArray_NDIM(y) != 1 || PyArray_DIM(x, 0) != PyArray_DIM(y, 0))
-        return defer(fallback, args, nargs);
+        return defer(self, args, nargs);
     PyObject* out_arg = args[2];
     if (out_arg != Py_None && !usable_out(out_arg, dx, 0, nullptr))
-        return defer(fallback, args, nargs);
+        return defer(self, args, nargs);
     alignas(8) char result[8];
     {
         WithoutGil nogil;
@@ -344,9 +366,14 @@ PyMethodDef g_entries[] = {
 
 }  // namespace
 
-PyObject* bind(const char* op, PyObject* fallback) {
+PyObject* bind(const char* op, PyObject* fallback, PyObject* defaults) {
     for (PyMethodDef& def : g_entries) {
-        if (std::strcmp(op, def.ml_name) == 0) return PyCFunction_NewEx(&def, fallback, nullptr);
+        if (std::strcmp(op, def.ml_name) != 0) continue;
+        PyObject* self = PyTuple_Pack(2, fallback, defaults);
+        if (!self) return nullptr;
+        PyObject* fn = PyCFunction_NewEx(&def, self, nullptr);
+        Py_DECREF(self);
+        return fn;
     }
     PyErr_Format(PyExc_KeyError, "no C++ entry point for op '%s'", op);
     return nullptr;

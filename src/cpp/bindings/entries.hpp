@@ -6,9 +6,10 @@
 namespace mf::py {
 
 // A new reference to a callable computing `op` in C++ that passes the calls
-// it cannot take to `fallback` (held as the callable's self), or raises
-// RuntimeError on them when `fallback` is None (a strict entry); null with
-// KeyError for an op without an entry point.
-PyObject* bind(const char* op, PyObject* fallback);
+// it cannot take to `fallback`, or raises RuntimeError on them when
+// `fallback` is None (a strict entry); null with KeyError for an op without
+// an entry point. `defaults` (a tuple) holds the objects the op's later
+// keywords default to: calls giving any other value are passed on.
+PyObject* bind(const char* op, PyObject* fallback, PyObject* defaults);
 
 }  // namespace mf::py

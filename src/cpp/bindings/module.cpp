@@ -21,10 +21,10 @@ namespace py = pybind11;
 
 namespace {
 
-py::object bind(const std::string& op, py::object fallback) {
+py::object bind(const std::string& op, py::object fallback, py::tuple defaults) {
     if (!fallback.is_none() && !PyCallable_Check(fallback.ptr()))
         throw py::type_error("fallback must be callable or None");
-    PyObject* fn = mf::py::bind(op.c_str(), fallback.ptr());
+    PyObject* fn = mf::py::bind(op.c_str(), fallback.ptr(), defaults.ptr());
     if (!fn) throw py::error_already_set();
     return py::reinterpret_steal<py::object>(fn);
 }
@@ -55,8 +55,9 @@ py::dict supported() {
 PYBIND11_MODULE(_cpp, m) {
     if (_import_array() < 0) throw py::error_already_set();
     m.doc() = "mathfront's compiled CPU kernels (see mathfront.backends.cpp_backend)";
-    m.def("bind", &bind, py::arg("op"), py::arg("fallback"),
-          "A callable computing `op` in C++ that passes the calls it cannot take to `fallback`.");
+    m.def("bind", &bind, py::arg("op"), py::arg("fallback"), py::arg("defaults") = py::tuple(),
+          "A callable computing `op` in C++ that passes the calls it cannot take to `fallback`:\n"
+          "those with other arguments than `defaults` after the protocol-1 ones among them.");
     m.def("supported", &supported, "{op name: dtypes it takes}");
     m.def("cpu_features", &mf::cpu_features, "ISA extensions this CPU reports");
     m.def("best_level", [] { return mf::level_name(mf::best_level()); });

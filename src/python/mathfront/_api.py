@@ -1,31 +1,47 @@
 """Generates mathfront's public functions from the op table.
 
 Each function is compiled from source text (as ``dataclasses`` does) so that
-it has the exact NumPy-style signature of its row, introspects properly and
-costs no more than one selection lookup and one call. The body is the one
-``_dispatch`` states; it uses that module's public seam and nothing else.
+it has NumPy's signature for its op (``Op.positional``, ``Op.keyword_only``),
+introspects properly and costs no more than one selection lookup and one
+call. The body is the one ``_dispatch`` states; it uses that module's public
+seam and nothing else.
 """
 
 from __future__ import annotations
 
 from . import _dispatch
-from ._ops import KEYWORD_DEFAULTS, OPS, Op
+from ._ops import DOT, KEYWORD_DEFAULTS, OPS, REDUCTION, Op
 
-_OPERANDS = {1: ("x",), 2: ("x", "y")}
+#: NumPy's names for the operands, by kind; ufuncs take theirs by position only.
+_OPERANDS = {"unary": ("x", "/"), "binary": ("x1", "x2", "/"), REDUCTION: ("a",),
+             DOT: ("a", "b")}
 
 _PARAM_DOCS = {
     "axis": "axis : None, int or tuple of ints\n    Axes to reduce over; None reduces all.",
     "keepdims": "keepdims : bool\n    Keep reduced axes as dimensions of length one.",
     "out": (
         "out : array, optional\n"
-        "    Where to write the result. It must have the result's shape and\n"
-        "    dtype exactly, and may alias an operand."
+        "    Where to write the result, as in NumPy: it may alias an operand, and\n"
+        "    the result is cast to its dtype (elementwise: as ``casting`` allows)."
     ),
-    "dtype": "dtype : dtype, optional\n    Type of the result and accumulator, as in NumPy.",
+    "dtype": "dtype : dtype, optional\n    Type of the result and of the computation, as in NumPy.",
     "ddof": (
         "ddof : float\n"
         "    Delta degrees of freedom: the divisor is ``N - ddof`` (any real, as NumPy)."
     ),
+    "where": (
+        "where : array_like of bool\n"
+        "    Elementwise: only where True is ``out`` written. Reductions: only those\n"
+        "    elements take part."
+    ),
+    "casting": (
+        "casting : {'no', 'equiv', 'safe', 'same_kind', 'unsafe'}\n"
+        "    Which casts of the inputs (to ``dtype``) and of the result (to ``out``)\n"
+        "    are allowed."
+    ),
+    "initial": "initial : scalar\n    The starting value of the reduction.",
+    "mean": "mean : array_like\n    The mean, if already known (keepdims=True shape).",
+    "correction": "correction : float\n    The Array API's name for ``ddof``.",
     "backend": (
         "backend : str, optional\n"
         "    'auto', 'numpy', 'cpp', 'cuda' or a registered backend; takes\n"
@@ -35,7 +51,7 @@ _PARAM_DOCS = {
 
 
 def _docstring(op: Op) -> str:
-    operands = ", ".join(_OPERANDS[op.arity])
+    operands = ", ".join(p for p in _OPERANDS[op.kind] if p != "/")
     operand_doc = f"{operands} : array_like or device array"
     if op.kind == "binary":
         operand_doc += "\n    Operands; they broadcast together. Python scalars are weak (NumPy 2)."
@@ -47,17 +63,29 @@ def _docstring(op: Op) -> str:
     )
 
 
+def signature_source(op: Op) -> str:
+    """The parameter list of the op's public function, as source."""
+    default = "DEFAULTS[{!r}]".format
+    return ", ".join((
+        *_OPERANDS[op.kind],
+        *(f"{k}={default(k)}" for k in op.positional),
+        "*",
+        *(f"{k}={default(k)}" for k in op.keyword_only),
+        "backend=None",
+    ))
+
+
 def make_function(op: Op):
-    operands = _OPERANDS[op.arity]
-    keywords = ", ".join(f"{k}={KEYWORD_DEFAULTS[k]!r}" for k in op.keywords)
-    signature = f"({', '.join(operands)}, /, *, {keywords}, backend=None)"
-    args = ", ".join((*operands, *op.keywords))
+    # The kernel protocol's order (op.keywords), not the signature's.
+    args = ", ".join((*(p for p in _OPERANDS[op.kind] if p != "/"), *op.keywords))
     source = (
-        f"def {op.name}{signature}:\n"
+        f"def {op.name}({signature_source(op)}):\n"
         f"    return (scope().selection if backend is None\n"
         f"            else scope().named[backend]).{op.name}({args})\n"
     )
-    namespace = {"scope": _dispatch.scope}
+    # The defaults are KEYWORD_DEFAULTS' own objects: the C entries know a
+    # keyword left at its default by identity.
+    namespace = {"scope": _dispatch.scope, "DEFAULTS": KEYWORD_DEFAULTS}
     exec(compile(source, f"<mathfront.{op.name}>", "exec"), namespace)
     fn = namespace[op.name]
     fn.__module__ = "mathfront"

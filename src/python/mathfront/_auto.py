@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _checks, _registry
+from . import _checks, _keywords, _registry
 from ._errors import BackendUnavailableError, backend_unavailable
 from ._ops import Op
 from .backends.cpp_backend import CppBackend
@@ -22,6 +22,8 @@ AUTO = "auto"
 
 #: Bound on the per-op cache of auto's choices (distinct operand type signatures).
 _CACHE_SIZE = 256
+#: Operands that are plain data, converted to arrays before choosing.
+_PLAIN_DATA = (list, tuple)
 
 
 def _named(op: Op, args, name: str) -> tuple:
@@ -94,7 +96,7 @@ def _front(op: Op):
     ):
         if backend.unavailable_reason() is None:
             if (isinstance(backend, CppBackend) and backend.dtypes(op)
-                    and backend.received_keywords(op) == op.keywords):
+                    and _keywords.takes_every_call(op, backend)):
                 return backend
             return None
     return None
@@ -129,6 +131,13 @@ def build(op: Op, kernel_of):
         return key
 
     def slow(*args):
+        if any(type(x) in _PLAIN_DATA or isinstance(x, np.generic) for x in args[:arity]):
+            # Lists and NumPy scalars as arrays: then their calls are cached by
+            # signature, and the front's C entry can take them.
+            args = (*(np.asarray(x) if type(x) in _PLAIN_DATA or isinstance(x, np.generic)
+                      else x for x in args[:arity]), *args[arity:])
+            if front is not None:
+                return kernel(*args)
         # auto's choice depends only on the operands' types and dtypes (and on
         # dtype=), so it is made once per signature rather than on every call.
         key = signature(args)
@@ -140,4 +149,5 @@ def build(op: Op, kernel_of):
                 chosen[key] = impl
         return impl(*args)
 
-    return slow if front is None else front.entry(op, slow)
+    kernel = slow if front is None else front.entry(op, slow)
+    return kernel

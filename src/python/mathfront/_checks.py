@@ -120,6 +120,12 @@ def reduction_axes(op: Op, ndim: int, axis) -> tuple[int, ...] | None:
         return (normalize_axis_index(operator.index(axis), max(ndim, 1)),)
     if axis is None:
         return tuple(range(ndim))
+    if not isinstance(axis, tuple):
+        try:
+            axis = operator.index(axis)
+        except TypeError:  # a list, a float: refused as NumPy refuses it, in its words
+            op.reference(np.zeros((1,) * ndim), axis=axis)
+            raise
     axes = normalize_axis_tuple(axis, ndim, allow_duplicate=True)
     if len(set(axes)) != len(axes):
         raise ValueError("duplicate value in 'axis'")  # NumPy's reductions' words
@@ -186,6 +192,20 @@ def check_out(op: Op, out, shape, dtype, kind: str = "host") -> None:
     flags = getattr(out, "flags", None)
     if flags is not None and not flags.writeable:
         raise ValueError(f"mathfront.{op.name}: out is read-only (output array is read-only)")
+
+
+def check_reduction_out(op: Op, x, axis, keepdims, out) -> None:
+    """NumPy's ``out`` of a reduction: any numeric dtype (the result is cast, as
+    NumPy casts it; argmin/argmax: an integer or bool one), exactly the result's
+    shape (checked here, so that the message is the same on every backend)."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"mathfront.{op.name}: out must be a numpy.ndarray, got "
+                        f"{type(out).__name__}")
+    if op.is_arg and out.dtype.kind not in "iub":
+        raise TypeError(f"Cannot cast scalar from {out.dtype!r} to dtype('int64') according "
+                        "to the rule 'safe'")  # NumPy's words
+    shape = reduced_shape(np.shape(x), reduction_axes(op, np.ndim(x), axis), keepdims)
+    check_out(op, out, shape, out.dtype)
 
 
 def check_dot_shapes(xs, ys) -> None:

@@ -1,61 +1,79 @@
 """Keywords added to ops after kernel protocol 1, handled above the engines.
 
-A kernel receives the keywords of protocol 1 (``backends.base.PROTOCOL_KEYWORDS``)
-and, of any added later (``where=``, ``initial=``, ``casting=``...), only those
-its backend lists in ``Backend.keywords``. For the others, :func:`adapt` puts
-the keyword's handler from ``ABOVE_ENGINES`` around the kernel, so that every
-engine written against protocol 1 keeps working, unchanged, when an op grows
-a keyword. Later keywords come after protocol 1's in ``op.keywords``, so
-dropping them leaves every protocol-1 keyword where the kernel expects it.
-
-No op has such a keyword yet: ``ABOVE_ENGINES`` is empty, and ``adapt``
-returns every kernel as it is.
+A kernel receives the keywords of protocol 1 (``Op.protocol_keywords``) and,
+of those added later (``Op.later``: ``where=``, ``initial=``, ``casting=``...),
+only the ones its backend lists in ``Backend.keywords``. For the others,
+:func:`adapt` puts the op kind's handler from ``ABOVE_ENGINES`` (``_above``)
+around the kernel, so that every engine written against protocol 1 keeps
+working, unchanged, when an op grows a keyword. The handler also gives such
+engines NumPy's looser ``out`` (another dtype, a larger shape), which protocol
+1 leaves to mathfront.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
-from ._ops import KEYWORD_DEFAULTS, Op
+from . import _above
+from ._ops import KEYWORD_DEFAULTS, REDUCTION, Op
 
-#: ``handler(op, run, value, *args)`` computes a call with the keyword set to
-#: ``value``, where ``run(*args)`` computes it without (``args``: the call as
-#: the kernel receives it). It is called only for a value other than the
-#: keyword's default.
-ABOVE_ENGINES: dict[str, Callable] = {}
+#: Listed in ``Backend.keywords``: the backend's kernels take NumPy's ``out``
+#: themselves (another dtype, a larger shape); without it they see only an
+#: ``out`` of exactly the result's dtype and shape.
+LOOSE_OUT = "out"
+
+#: ``handler(op, run, call, later, plain_of)`` computes a call whose keywords
+#: ``later`` (a dict) have other values than their defaults, where ``run(*call)``
+#: computes a plain call, ``call`` is the operands and protocol-1 keywords, and
+#: ``plain_of(other_op)`` gives the same backend's plain kernel for another op.
+ABOVE_ENGINES: dict[str, Callable] = {
+    "unary": _above.elementwise,
+    "binary": _above.elementwise,
+    REDUCTION: _above.reduction,
+}
 
 
-def _missing(keyword: str, backend) -> Callable:
-    def refuse(op, run, value, *args):
-        raise TypeError(
-            f"mathfront.{op.name}: backend {backend.name!r} does not take {keyword}=, "
-            "and mathfront has no handler for it above the engines"
-        )
+def _refuse(op, run, call, later, plain_of):
+    raise TypeError(
+        f"mathfront.{op.name}: this backend does not take {', '.join(later)}=, "
+        "and mathfront has no handler for it above the engines"
+    )
 
-    return refuse
+
+def wrap(op: Op, kernel: Callable, received: tuple[str, ...] = (), plain_of=None) -> Callable:
+    """``kernel`` (taking a plain call and the later keywords ``received``) as a callable
+    taking the op's whole call. ``plain_of(other_op)``, for handlers that need another
+    op of the same backend, gives that op's kernel taking its whole call."""
+    n = op.arity
+    plain_len = n + len(op.protocol_keywords)
+    out_at = n + op.keywords.index("out")
+    handled = [(n + op.keywords.index(k), k) for k in op.later if k not in received]
+    kept = [n + op.keywords.index(k) for k in op.later if k in received]
+    handler = ABOVE_ENGINES.get(op.kind, _refuse)
+
+    def plain(other: Op):
+        whole = plain_of(other)
+        defaults = [KEYWORD_DEFAULTS[k] for k in other.later]
+        return lambda *call: whole(*call, *defaults)
+
+    def adapted(*args):
+        later = {k: args[i] for i, k in handled if _above.given(k, args[i])}
+        keep = [args[i] for i in kept]
+        if not later and args[out_at] is None:
+            return kernel(*args[:plain_len], *keep)
+        return handler(op, lambda *call: kernel(*call, *keep), args[:plain_len], later, plain)
+
+    return adapted
+
+
+def takes_every_call(op: Op, backend) -> bool:
+    """Whether ``backend``'s kernel for ``op`` computes every keyword and out= itself."""
+    return backend.received_keywords(op) == op.keywords and LOOSE_OUT in backend.keywords
 
 
 def adapt(op: Op, backend, kernel: Callable) -> Callable:
     """``kernel`` (taking what ``backend`` receives) as a callable taking the op's whole call."""
-    received = backend.received_keywords(op)
-    if received == op.keywords:
+    if takes_every_call(op, backend):
         return kernel
-    n = op.arity
-    kept = [n + op.keywords.index(k) for k in received]
-    # Innermost first: the handler of the first dropped keyword runs outermost.
-    dropped = [
-        (n + op.keywords.index(k), KEYWORD_DEFAULTS.get(k),
-         ABOVE_ENGINES.get(k) or _missing(k, backend))
-        for k in reversed(op.keywords) if k not in received
-    ]
-
-    def adapted(*args):
-        run = kernel
-        for position, default, handler in dropped:
-            value = args[position]
-            if value is not default:
-                run = functools.partial(handler, op, run, value)
-        return run(*args[:n], *(args[i] for i in kept))
-
-    return adapted
+    later = backend.received_keywords(op)[len(op.protocol_keywords):]
+    return wrap(op, kernel, later, lambda other: adapt(other, backend, backend.kernel(other)))

@@ -66,14 +66,44 @@ REQUIRED_DTYPES = ("float32", "float64", "int32", "int64")
 #: Reductions take bool as well.
 REDUCTION_DTYPES = ("bool", *REQUIRED_DTYPES)
 
-#: Default value of every keyword an op may take (all keyword-only).
+
+
+class _NoValue:
+    """The default of a keyword whose absence NumPy tells from every value (``initial``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<no value>"
+
+    def __reduce__(self):
+        return "NO_VALUE"
+
+
+#: NumPy's ``<no value>``: the keyword was not given.
+NO_VALUE = _NoValue()
+
+#: Default value of every keyword an op may take.
 KEYWORD_DEFAULTS = {
     "axis": None,
     "keepdims": False,
     "out": None,
     "dtype": None,
     "ddof": 0,
+    "where": True,
+    "casting": "same_kind",
+    "initial": NO_VALUE,
+    "mean": NO_VALUE,
+    "correction": NO_VALUE,
 }
+
+#: Keywords that NumPy's signatures also take by position, in NumPy's order;
+#: every other keyword is keyword-only (``keepdims`` too: it is rarely passed by
+#: position, and var's comes after ddof while sum's comes after out).
+POSITIONAL_KEYWORDS = ("axis", "dtype", "out", "ddof")
+
+#: The keywords each kind of op gained after kernel protocol 1 (``later``).
+ELEMENTWISE_LATER = ("where", "casting", "dtype")
 
 
 @dataclass(frozen=True)
@@ -83,8 +113,11 @@ class Op:
     summary: str
     #: Name of the NumPy function that is the reference (``numpy.<numpy_name>``).
     numpy_name: str = ""
-    #: Keywords beyond those of the kind (``dtype`` or ``ddof``).
+    #: Keywords beyond those of the kind (``dtype`` or ``ddof``), as of kernel protocol 1.
     extra: tuple[str, ...] = ()
+    #: Keywords the op gained after protocol 1 (``where``, ``initial``...): kernels
+    #: receive them only when their backend declares them (``Backend.keywords``).
+    later: tuple[str, ...] = ()
     #: The result-type rule (SAME, FLOAT, WIDE, INDEX): NumPy's, for one input dtype.
     result: str = SAME
     #: Reductions: family (how values combine) and variant (how the result finishes).
@@ -119,11 +152,28 @@ class Op:
         return self.family == "arg"
 
     @property
-    def keywords(self) -> tuple[str, ...]:
-        """The op's keywords, in the order kernels receive them positionally."""
+    def protocol_keywords(self) -> tuple[str, ...]:
+        """The keywords of kernel protocol 1, in the order kernels receive them."""
         if self.kind == REDUCTION:
             return ("axis", "keepdims", "out", *self.extra)
         return ("out",)
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """All the op's keywords, in the order kernels receive them positionally."""
+        return (*self.protocol_keywords, *self.later)
+
+    @property
+    def positional(self) -> tuple[str, ...]:
+        """The keywords NumPy's signature takes by position too, in its order."""
+        if self.elementwise:  # ufuncs: out only (dtype=, where=... by name)
+            return ("out",)
+        return tuple(k for k in POSITIONAL_KEYWORDS if k in self.keywords)
+
+    @property
+    def keyword_only(self) -> tuple[str, ...]:
+        """The keywords NumPy's signature takes by name only, in its order."""
+        return tuple(k for k in self.keywords if k not in self.positional)
 
     @property
     def reference(self):
@@ -134,11 +184,11 @@ class Op:
 
 
 def _binary(name, summary, numpy_name="", **facts) -> Op:
-    return Op(name, BINARY, summary, numpy_name, **facts)
+    return Op(name, BINARY, summary, numpy_name, later=ELEMENTWISE_LATER, **facts)
 
 
 def _unary(name, summary, numpy_name="", **facts) -> Op:
-    return Op(name, UNARY, summary, numpy_name, **facts)
+    return Op(name, UNARY, summary, numpy_name, later=ELEMENTWISE_LATER, **facts)
 
 
 _REDUCTION_RESULT = {"sum": WIDE, "prod": WIDE, "extreme": SAME, "arg": INDEX, "moments": FLOAT}
@@ -147,10 +197,17 @@ _REDUCTION_TOLERANCE = {"sum": SUM, "prod": PRODUCT, "extreme": EXACT_ANY_ZERO, 
 _NAN = float("nan")
 
 
+#: NumPy's keywords beyond protocol 1, by reduction family (variant for mean).
+_REDUCTION_LATER = {"sum": ("initial", "where"), "prod": ("initial", "where"),
+                    "mean": ("where",), "extreme": ("initial", "where"), "arg": (),
+                    "moments": ("dtype", "where", "mean", "correction")}
+
+
 def _reduction(name, summary, family, variant="plain", *extra, skips_nan=False,
                identity=None) -> Op:
     result = FLOAT if variant == "mean" else _REDUCTION_RESULT[family]
-    return Op(name, REDUCTION, summary, extra=extra, result=result, family=family,
+    later = _REDUCTION_LATER["mean" if variant == "mean" else family]
+    return Op(name, REDUCTION, summary, extra=extra, later=later, result=result, family=family,
               variant=variant, skips_nan=skips_nan, identity=identity,
               tolerance=_REDUCTION_TOLERANCE[family], dtypes=REDUCTION_DTYPES)
 
@@ -199,3 +256,7 @@ OPS: tuple[Op, ...] = (
 )
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
+#: Every keyword some op gained after kernel protocol 1, and "out" for NumPy's
+#: looser out= (``_keywords.LOOSE_OUT``): what a backend lists in
+#: ``Backend.keywords`` to compute every call itself.
+ALL_KEYWORDS = frozenset({"out", *(k for op in OPS for k in op.later)})

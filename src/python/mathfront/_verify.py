@@ -50,13 +50,17 @@ def _mismatch(op: Op, backend, inputs, expected, problem: str, **facts) -> Verif
         shape=None if expected is None else expected.shape, **facts)
 
 
-def _check(op: Op, backend_of, inputs, keywords, result, reference) -> VerificationError | None:
+def _check(op: Op, backend_of, inputs, keywords, result, reference,
+           out_before) -> VerificationError | None:
+    """``out_before``: a host copy of ``out`` as it was before the call (or None), which
+    the reference writes into: where= leaves some of it, and its dtype is the result's."""
     given = dict(zip(op.keywords, keywords, strict=True))
     try:
         # Warnings are the backend's to give: the reference's would double them.
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            expected = reference(*inputs, *(None if k == "out" else given[k] for k in op.keywords))
+            expected = reference(*inputs, *(out_before if k == "out" else given[k]
+                                            for k in op.keywords))
     except Exception as e:
         return _mismatch(op, backend_of(), inputs, None,
                          f"returned a result, but NumPy raises {e!r}")
@@ -104,14 +108,17 @@ def kernel(op: Op, mode: str, checked, reference):
                              else _registry.get(name))
             return found[0]
 
+        out = args[out_at]
+        out = out[0] if isinstance(out, tuple) and len(out) == 1 else out
         try:
-            copies = _snapshots(backend_of, args[:n], args[out_at])
+            copies = _snapshots(backend_of, args[:n], out)
+            out_before = None if out is None else np.array(_host(backend_of, out), copy=True)
         except Exception:  # choosing fails: the call itself raises, with nothing to compare
             return run(*args)
         result = run(*args)  # its exception, if any, is the call's
         inputs = [copies[i] if i in copies else _host(backend_of, x)
                   for i, x in enumerate(args[:n])]
-        problem = _check(op, backend_of, inputs, args[n:], result, reference)
+        problem = _check(op, backend_of, inputs, args[n:], result, reference, out_before)
         if problem is not None:
             if mode == "warn":
                 warnings.warn(str(problem), RuntimeWarning, stacklevel=3)  # the user's call

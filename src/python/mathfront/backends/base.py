@@ -10,11 +10,6 @@ import numpy as np
 from .._errors import unsupported_dtype
 from .._ops import Op
 
-#: The keywords of kernel protocol 1, frozen: every kernel receives those of its
-#: op. Keywords added to ops later reach only backends that declare them in
-#: ``Backend.keywords``; for the others mathfront handles them above the engine.
-PROTOCOL_KEYWORDS = ("axis", "keepdims", "out", "dtype", "ddof")
-
 
 class Backend(abc.ABC):
     """An engine that computes mathfront's ops.
@@ -28,14 +23,17 @@ class Backend(abc.ABC):
 
     - the operands, ``op.arity`` of them, as the user gave them (arrays,
       array-likes, device arrays, Python scalars);
-    - then the op's keywords in ``op.keywords`` order, always all of them,
-      defaults filled in: ``out`` for elementwise ops and ``dot``;
-      ``axis, keepdims, out`` for reductions, followed by ``dtype``
+    - then the op's protocol-1 keywords (``op.protocol_keywords``), always
+      all of them, defaults filled in: ``out`` for elementwise ops and
+      ``dot``; ``axis, keepdims, out`` for reductions, followed by ``dtype``
       (sum, prod, mean, nansum, nanmean) or ``ddof`` (var, std, nanvar,
       nanstd);
-    - then any keyword added to ops after protocol 1 that this backend lists
-      in ``keywords``, in ``op.keywords`` order. Those it does not list never
-      reach it.
+    - then any keyword added to ops after protocol 1 (``op.later``) that this
+      backend lists in ``keywords``, in ``op.keywords`` order. Those it does
+      not list never reach it: mathfront computes them above the engine
+      (``_above``), as it does NumPy's looser ``out`` (another dtype, a
+      larger shape): a kernel that lists none receives an ``out`` of exactly
+      the result's dtype and shape, or ``None``.
 
     The callable validates the call (``mathfront._checks``, so messages read
     the same on every backend) before writing anything, raises the errors of
@@ -50,7 +48,8 @@ class Backend(abc.ABC):
     device: str = "cpu"
     #: ``auto`` prefers, among available backends able to run a call, the highest.
     priority: int = 0
-    #: Keywords beyond PROTOCOL_KEYWORDS that this backend's kernels take themselves.
+    #: Keywords added after protocol 1 (``Op.later``) that this backend's kernels take
+    #: themselves; for the others mathfront computes NumPy's answer above the engine.
     keywords: frozenset[str] = frozenset()
 
     def unavailable_reason(self) -> str | None:
@@ -85,7 +84,7 @@ class Backend(abc.ABC):
 
     def received_keywords(self, op: Op) -> tuple[str, ...]:
         """The keywords this backend's kernel for ``op`` receives, in order."""
-        return tuple(k for k in op.keywords if k in PROTOCOL_KEYWORDS or k in self.keywords)
+        return (*op.protocol_keywords, *(k for k in op.later if k in self.keywords))
 
     def num_threads(self) -> int | None:
         """Threads a call may use, or ``None`` where threads do not apply."""

@@ -2,13 +2,16 @@
 
 Each op is a C entry point (src/cpp/bindings/entries.cpp) that computes the
 calls it can take as they are: exact ndarrays of one supported dtype, weak
-Python scalars, an ``out`` of the exact result. It passes every other call,
-unchanged, to the callable it is bound to. ``kernel(op)`` binds it to
-``converting_kernel(op)``, which validates the call with the shared checks (so
-errors read the same on every backend), converts it (dtype casts, NumPy
-scalars, lists, unaligned or foreign-byte-order data) and calls a strict
-entry, one that never defers: a call it still refused would be a bug,
-reported as such. A refused call thus crosses into C twice at most.
+Python scalars, an ``out`` of the exact result, NumPy's later keywords
+(``where=``...) at their defaults. It passes every other call, unchanged, to
+the callable it is bound to. ``kernel(op)`` binds it to
+``converting_kernel(op)``, which computes the later keywords above the engine
+(``_above``, as for any backend) around ``plain_kernel(op)``; that one
+validates a plain call with the shared checks (so errors read the same on
+every backend), converts it (dtype casts, NumPy scalars, lists, unaligned or
+foreign-byte-order data) and calls a strict entry, one that never defers: a
+call it still refused would be a bug, reported as such. A refused call thus
+crosses into C twice at most.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ import os
 
 import numpy as np
 
-from .. import _checks
-from .._ops import DOT, REDUCTION, Op
+from .. import _checks, _keywords
+from .._ops import ALL_KEYWORDS, DOT, KEYWORD_DEFAULTS, REDUCTION, Op
 from .._threads import get_num_threads
 from .base import Backend
 
@@ -101,6 +104,10 @@ class CppBackend(Backend):
     name = "cpp"
     device = "cpu"
     priority = 10
+    # Its C entries take every keyword: those at their defaults they compute,
+    # the others they pass to converting_kernel, which computes them above the
+    # engine as for any backend.
+    keywords = ALL_KEYWORDS
 
     def __init__(self):
         self._module = None
@@ -135,12 +142,18 @@ class CppBackend(Backend):
     def entry(self, op: Op, refused):
         """The op's C entry point: it computes the calls it takes as they are and
         passes every other one, unchanged, to ``refused`` (``None``: it raises
-        ``RuntimeError`` instead, for calls already converted)."""
-        return self._module.bind(op.name, refused)
+        ``RuntimeError`` instead, for plain calls already converted)."""
+        if refused is None:
+            return self._module.bind(op.name, None)
+        return self._module.bind(op.name, refused, tuple(KEYWORD_DEFAULTS[k] for k in op.later))
 
     def converting_kernel(self, op: Op):
-        """The Python side of ``kernel(op)``: validates and converts any call,
-        then computes it on a strict C entry."""
+        """The Python side of ``kernel(op)``: NumPy's later keywords computed above
+        the engine (``_keywords.wrap``) around ``plain_kernel(op)``."""
+        return _keywords.wrap(op, self.plain_kernel(op), (), self.kernel)
+
+    def plain_kernel(self, op: Op):
+        """Validates and converts any plain call, then computes it on a strict C entry."""
         strict = self.entry(op, None)
         compute = _COMPUTE.get(op.kind, _elementwise)
         n = op.arity

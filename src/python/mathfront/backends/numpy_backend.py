@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _checks
+from .. import _above, _checks
 from .._errors import unsupported_dtype
-from .._ops import DOT, REDUCTION, Op
+from .._ops import ALL_KEYWORDS, DOT, ELEMENTWISE_LATER, KEYWORD_DEFAULTS, REDUCTION, Op
 from .base import Backend
 
 #: NumPy computes every numeric dtype; object, string and datetime arrays are
@@ -25,46 +25,63 @@ def _host_operands(op: Op, args):
     return operands
 
 
+def _given(names, values) -> dict:
+    """The keywords given other values than their defaults: NumPy gets only those,
+    as its own functions pass them on (so subclasses without them still work).
+    Trailing ones may be missing (a protocol-1 caller, such as a plug-in that
+    delegates to this backend, as the defaults of the kernels' parameters say)."""
+    return {k: v for k, v in zip(names, values, strict=False) if _above.given(k, v)}
+
+
 def _elementwise(op: Op, received):
     ufunc = op.reference
+    later = received[1:]  # after out
 
-    def general(operands, out):
+    def general(operands, out, *keywords):
         operands = _host_operands(op, operands)
-        if out is None:
-            return ufunc(*operands)
-        _checks.validate(op, operands, (out,))
-        return ufunc(*operands, out=out)
+        if op.domain == "exponent>=0" and np.result_type(*operands).kind in "iu":
+            _checks.check_integer_exponents(operands[1])  # before NumPy writes any of out
+        # out=None given to NumPy would silence its warning about where= without out.
+        given = _given(("out", *later), (out, *keywords))
+        return ufunc(*operands, **given)
 
-    # Plain numeric arrays without out= go straight to NumPy: these two
+    # Plain numeric arrays without keywords go straight to NumPy: these two
     # closures are the whole cost of the numpy backend on small arrays.
+    assert later == ELEMENTWISE_LATER, "the keywords the closures below take"
+    casting = KEYWORD_DEFAULTS["casting"]
     if op.arity == 1:
 
-        def kernel(x, out, _nd=np.ndarray, _kinds=NUMERIC_KINDS):
-            if out is None and type(x) is _nd and x.dtype.kind in _kinds:
+        def kernel(x, out=None, where=True, casting=casting, dtype=None, _nd=np.ndarray,
+                   _kinds=NUMERIC_KINDS, _default=casting):
+            if (out is None and where is True and casting is _default and dtype is None
+                    and type(x) is _nd and x.dtype.kind in _kinds):
                 return ufunc(x)
-            return general((x,), out)
+            return general((x,), out, where, casting, dtype)
 
     else:
 
-        def kernel(x, y, out, _nd=np.ndarray, _kinds=NUMERIC_KINDS):
-            if (out is None and type(x) is _nd and type(y) is _nd
+        def kernel(x, y, out=None, where=True, casting=casting, dtype=None, _nd=np.ndarray,
+                   _kinds=NUMERIC_KINDS, _default=casting):
+            if (out is None and where is True and casting is _default and dtype is None
+                    and type(x) is _nd and type(y) is _nd
                     and x.dtype.kind in _kinds and y.dtype.kind in _kinds):
                 return ufunc(x, y)
-            return general((x, y), out)
+            return general((x, y), out, where, casting, dtype)
 
     return kernel
 
 
 def _reduction(op: Op, received):
     fn = op.reference
-    extra_names = received[3:]  # after axis, keepdims, out
+    names = received[1:]  # after axis
 
-    def kernel(x, axis, keepdims, out, *extra):
+    def kernel(x, axis, *keywords):
         (x,) = _host_operands(op, (np.asarray(x) if type(x) in _checks.PY_SCALARS else x,))
+        given = _given(names, keywords)
+        out = given.get("out")
         if out is not None:
-            _checks.validate(op, [x], (axis, keepdims, out, *extra))
-        keywords = dict(zip(extra_names, extra, strict=True))
-        return fn(x, axis=axis, keepdims=keepdims, out=out, **keywords)
+            _checks.check_reduction_out(op, x, axis, given.get("keepdims", False), out)
+        return fn(x, axis=axis, **given)
 
     return kernel
 
@@ -89,6 +106,7 @@ class NumpyBackend(Backend):
     name = "numpy"
     device = "cpu"
     priority = 0
+    keywords = ALL_KEYWORDS  # NumPy computes them all
 
     def dtypes(self, op: Op):
         return NUMERIC_DTYPES

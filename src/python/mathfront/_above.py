@@ -1,0 +1,265 @@
+"""NumPy's keywords that the engines' kernels lack, computed once, above them.
+
+A kernel of protocol 1 computes an op's plain call: operands, then ``out`` of
+exactly the result's dtype and shape (and, for reductions, ``axis``,
+``keepdims`` and ``dtype``/``ddof``). NumPy's other keywords (``where``,
+``casting``, ``dtype`` of ufuncs, ``initial``, ``mean``, ``correction``) and
+its looser ``out`` (any dtype ``casting`` allows, a shape the operands
+broadcast to) are reduced here to plain calls of the same kernel plus
+NumPy's own array functions on the host: masks with ``np.where``, casts with
+``astype``/``np.copyto``. So every engine gives NumPy's answer, and an engine
+that later computes a keyword itself declares it (``Backend.keywords``) and is
+no longer routed here.
+
+``elementwise``/``reduction`` take ``run`` (the kernel, called with a plain
+call), ``call`` (the operands and protocol-1 keywords, as the kernel receives
+them) and ``later`` (the keywords beyond protocol 1 that were given a value
+other than their default).
+
+Device arrays (the cuda backend) take the plain calls only: where a keyword
+needs host-side work, they get a ``TypeError`` saying so, never a copy.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import _checks
+from ._ops import BY_NAME, KEYWORD_DEFAULTS, NO_VALUE, Op
+
+
+def given(name: str, value) -> bool:
+    """Whether a keyword was given a value other than its default."""
+    default = KEYWORD_DEFAULTS[name]
+    return value is not default and not (type(value) is str and value == default)
+
+
+def _host(op: Op, x, position: int):
+    if type(x) in _checks.PY_SCALARS or isinstance(x, np.ndarray):
+        return x
+    return np.asarray(_checks.host_operand(op, "this", x, position))
+
+
+def _refuse_on_device(op: Op, what: str):
+    raise TypeError(
+        f"mathfront.{op.name}: {what} is computed on host arrays only; the operands are "
+        "device arrays (use mf.to_host, or leave the keyword out)"
+    )
+
+
+def _out_array(op: Op, out):
+    """``out`` as NumPy takes it: an array, or a tuple holding exactly one."""
+    if isinstance(out, tuple):
+        if len(out) != 1:
+            raise ValueError("The 'out' tuple must have exactly one entry per ufunc output")
+        out = out[0]
+    if out is not None and not (isinstance(out, np.ndarray) or _checks.is_device_array(out)):
+        raise TypeError("return arrays must be of ArrayType")  # NumPy's words
+    return out
+
+
+def _mask(where) -> np.ndarray:
+    """``where`` as NumPy reads it: arrays cast safely to bool, anything else converted."""
+    if isinstance(where, np.ndarray):
+        return where.astype(bool, casting="safe", copy=False)
+    return np.asarray(where, dtype=bool)
+
+
+def _loop_key(key):
+    """An operand's key as ``ufunc.resolve_dtypes`` takes it (Python bool has no weak type)."""
+    return np.dtype(bool) if key is bool else key
+
+
+def elementwise(op: Op, run, call, later: dict, plain_of=None):
+    n = op.arity
+    operands, out = list(call[:n]), _out_array(op, call[n])
+    where = later.get("where", True)
+    casting = later.get("casting", "same_kind")
+    dtype = later.get("dtype")
+    on_device = any(_checks.is_device_array(x) for x in (*operands, out))
+    if not on_device:
+        operands = [_host(op, x, i) for i, x in enumerate(operands)]
+    keys = [_loop_key(_checks.operand_type(x)) for x in operands]
+    fixed = {} if dtype is None else {"signature": (*[None] * n, np.dtype(dtype))}
+    # NumPy's loop for these operands, checked against casting= (the inputs'
+    # cast to dtype=, the result's to out) by NumPy itself, in its words.
+    loop = op.reference.resolve_dtypes(
+        (*keys, None if out is None else out.dtype), casting=casting, **fixed)
+    shapes = [() if type(x) in _checks.PY_SCALARS else tuple(x.shape) for x in operands]
+    mask = None if where is True else _mask(where)
+    extra = [s for s in ((None if out is None else tuple(out.shape)),
+                         (None if mask is None else mask.shape)) if s is not None]
+    computed = _checks.broadcast_shape(shapes)
+    shape = _checks.broadcast_shape([*shapes, *extra])
+    if out is not None and shape != tuple(out.shape):
+        raise ValueError(
+            f"non-broadcastable output operand with shape {_checks.fmt_shape(out.shape)} "
+            f"doesn't match the broadcast shape {_checks.fmt_shape(shape)}"
+        )
+    if dtype is not None:
+        if on_device:
+            _refuse_on_device(op, "dtype=")
+        operands = [np.asarray(x).astype(t, copy=False)
+                    for x, t in zip(operands, loop[:n], strict=True)]
+    exact = (out is not None and out.dtype == loop[n] and mask is None
+             and computed == tuple(out.shape))
+    if out is None or exact:
+        if mask is None:
+            return run(*operands, out)
+    if on_device:
+        _refuse_on_device(op, "where=, or an out= of another dtype or shape,")
+    result = run(*operands, None)
+    if out is None:
+        # As NumPy: the unmasked elements of a new output are undefined.
+        warnings.warn("'where' used without 'out', expect unitialized memory in output. "
+                      "If this is intentional, use out=None.", UserWarning, stacklevel=3)
+        out = np.zeros(shape, loop[n])
+    np.copyto(out, result, casting="unsafe", where=True if mask is None else mask)
+    return out
+
+
+def _moments_keywords(op: Op, extra: list, later: dict) -> list:
+    """``correction=`` as ``ddof``, refused beside it as NumPy refuses it."""
+    correction = later.get("correction", NO_VALUE)
+    if correction is not NO_VALUE:
+        if extra[0] != 0:
+            raise ValueError("ddof and correction can't be provided simultaneously.")
+        extra = [correction]
+    return extra
+
+
+def _no_identity_mask(op: Op, x) -> None:
+    """min/max with a mask need initial=: NumPy says so (its words, from NumPy itself)."""
+    op.reference(np.zeros(1, x.dtype), where=np.array([True]))
+
+
+def _plain_out(op: Op, x, out, extra) -> bool:
+    """Whether ``out`` has the dtype the kernel writes (its shape, the kernel checks)."""
+    requested = extra[0] if "dtype" in op.extra else None
+    if requested is not None:
+        requested = _checks.normalize_dtype(op, requested)
+    return getattr(out, "dtype", None) == _checks.result_dtype(
+        op, (_checks.operand_type(x),), requested)
+
+
+def reduction(op: Op, run, call, later: dict, plain_of):
+    """``plain_of(other_op)``: the same backend's kernel for another op (plain calls)."""
+    x, axis, keepdims, out, *extra = call
+    initial = later.get("initial", NO_VALUE)
+    where = later.get("where", True)
+    dtype = later.get("dtype")
+    mean = later.get("mean", NO_VALUE)
+    if "ddof" in op.extra:
+        extra = _moments_keywords(op, extra, later)
+    on_device = _checks.is_device_array(x) or _checks.is_device_array(out)
+    if not (later.keys() - {"correction"}):
+        if out is None or on_device:
+            return run(x, axis, keepdims, out, *extra)
+        x = _host(op, x, 0)
+        if type(x) in _checks.PY_SCALARS:
+            x = np.asarray(x)
+        if _plain_out(op, x, out, extra):
+            return run(x, axis, keepdims, out, *extra)
+    if on_device:
+        _refuse_on_device(op, ", ".join(f"{k}=" for k in later))
+    x = np.asarray(_host(op, x, 0))
+    if dtype is not None:  # var/std's computation type
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(
+                f"mathfront.{op.name}: dtype={dtype} is not a floating type; only "
+                "backend='numpy' computes moments in an integer type")
+        x = x.astype(dtype, copy=False)
+    mask = None if where is True else np.broadcast_to(_mask(where), x.shape)
+    if mask is not None and op.identity is None and initial is NO_VALUE:
+        _no_identity_mask(op, x)
+    if mean is not NO_VALUE:
+        result = _given_mean(op, x, axis, keepdims, mask, extra[0], mean)
+    elif initial is not NO_VALUE and op.family == "extreme" and _empty(op, x, axis):
+        result = _empty_extreme(op, x, axis, keepdims, initial)
+    elif mask is None:
+        result = run(x, axis, keepdims, None, *extra)
+    else:
+        result = _masked(op, run, x, axis, keepdims, mask, initial, extra, plain_of)
+    if initial is not NO_VALUE:
+        result = _with_initial(op, result, initial, x, axis, keepdims, mask)
+    if out is None:
+        return result
+    _checks.check_reduction_out(op, x, axis, keepdims, out)
+    np.copyto(out, result, casting="unsafe")
+    return out
+
+
+def _empty(op: Op, x, axis) -> bool:
+    """Whether the reduction has no elements to combine."""
+    return any(x.shape[a] == 0 for a in _checks.reduction_axes(op, x.ndim, axis))
+
+
+def _masked(op: Op, run, x, axis, keepdims, mask, initial, extra, plain_of):
+    """The reduction of the elements ``mask`` keeps, on the engine's kernel."""
+    family = op.family
+    if family in ("sum", "prod") and op.variant == "plain":
+        return run(np.where(mask, x, _like(x, op.identity)), axis, keepdims, None, *extra)
+    if family == "extreme":
+        # initial= stands for the masked elements; _with_initial adds it once more.
+        if x.size == 0:
+            return _empty_extreme(op, x, axis, keepdims, initial)
+        return run(np.where(mask, x, _like(x, initial)), axis, keepdims, None, *extra)
+    # mean, var, std: the masked elements become NaN, skipped by the nan- kernel;
+    # an unmasked NaN still poisons its slice unless the op skips NaN itself.
+    floating = x if x.dtype.kind == "f" else x.astype(np.float64)
+    skipping = run if op.skips_nan else plain_of(BY_NAME["nan" + op.name])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = skipping(np.where(mask, floating, np.nan), axis, keepdims, None, *extra)
+    if not op.skips_nan and floating.dtype.kind == "f":
+        poisoned = np.any(np.isnan(floating) & mask, axis=axis, keepdims=keepdims)
+        result = np.where(poisoned, np.nan, result)[()]
+    return np.asarray(result, dtype=op.reference(np.zeros(1, x.dtype)).dtype)[()]
+
+
+def _like(x, value):
+    """``value`` in ``x``'s dtype (as NumPy casts initial=), so that masking keeps the type."""
+    return np.asarray(value).astype(x.dtype)
+
+
+def _empty_extreme(op, x, axis, keepdims, initial):
+    shape = _checks.reduced_shape(x.shape, _checks.reduction_axes(op, x.ndim, axis), keepdims)
+    return np.full(shape, initial, dtype=x.dtype)[()]
+
+
+def _with_initial(op: Op, result, initial, x, axis, keepdims, mask):
+    """Fold ``initial`` into a finished reduction, as NumPy folds it in first."""
+    if np.ndim(initial) != 0:
+        raise ValueError("setting an array element with a sequence.")
+    if op.family == "extreme" and _empty(op, x, axis):
+        return result  # initial= itself
+    result = np.asarray(result)
+    value = np.asarray(initial).astype(result.dtype)
+    combine = {"sum": np.add, "prod": np.multiply}.get(op.family)
+    if combine is None:  # min/max: NaN from the data propagates, nanmin/nanmax skip it
+        if op.skips_nan:
+            combine = np.fmin if op.variant == "low" else np.fmax
+        else:
+            combine = np.minimum if op.variant == "low" else np.maximum
+    return combine(result, value)[()]
+
+
+def _given_mean(op: Op, x, axis, keepdims, mask, ddof, mean):
+    """var/std about a mean the caller knows: NumPy's formula, on the host."""
+    deviation = np.subtract(x if x.dtype.kind in "fc" else x.astype(np.float64), mean)
+    squares = np.square(deviation)
+    keep = np.ones(x.shape, bool) if mask is None else mask
+    if op.skips_nan:
+        keep = keep & ~np.isnan(squares)
+    total = np.sum(squares, axis=axis, keepdims=keepdims, where=keep)
+    count = np.sum(keep, axis=axis, keepdims=keepdims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = total / np.maximum(count - ddof, 0)
+    if np.any(count - ddof <= 0):
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=4)
+    if op.variant == "std":
+        result = np.sqrt(result)
+    return result.astype(total.dtype, copy=False)[()]
