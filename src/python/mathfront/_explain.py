@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 from ._auto import AUTO, choose
 from ._errors import BackendUnavailableError
-from ._ops import KEYWORD_DEFAULTS, Op
+from ._ops import Op
 from ._selection import for_call
 
 
@@ -21,16 +22,15 @@ class Explanation:
         return f"{self.backend or 'no backend'}: {self.reason}"
 
 
-def _call_of(op: Op, args, kwargs) -> tuple:
-    """A call's arguments as kernels receive them, checked like the public function."""
-    if len(args) != op.arity:
-        raise TypeError(
-            f"mathfront.{op.name} takes {op.arity} positional operand(s), got {len(args)}"
-        )
-    unknown = set(kwargs) - set(op.keywords)
-    if unknown:
-        raise TypeError(f"mathfront.{op.name} got unexpected keyword(s) {sorted(unknown)}")
-    return (*args, *(kwargs.get(k, KEYWORD_DEFAULTS[k]) for k in op.keywords))
+def _call_of(fn, op: Op, args, kwargs) -> tuple:
+    """A call's arguments as kernels receive them, bound as the public function binds them."""
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"mathfront.{op.name}: {e}") from None
+    bound.apply_defaults()
+    values = list(bound.arguments.values())
+    return (*values[: op.arity], *(bound.arguments[k] for k in op.keywords))
 
 
 def explain(fn, *args, **kwargs) -> Explanation:
@@ -39,7 +39,7 @@ def explain(fn, *args, **kwargs) -> Explanation:
     if not isinstance(op, Op):
         raise TypeError(f"explain takes a mathfront function such as mf.add, got {fn!r}")
     backend_kw = kwargs.pop("backend", None)
-    call = _call_of(op, args, kwargs)
+    call = _call_of(fn, op, args, kwargs)
     selection = for_call(backend_kw)  # an unknown backend= raises as the call would
     try:
         selection.check()
