@@ -23,13 +23,9 @@ namespace mf::py {
 
 inline PyArrayObject* array(PyObject* o) { return reinterpret_cast<PyArrayObject*>(o); }
 
-// The core's dtype of an exact ndarray that is aligned and in native byte
-// order; false otherwise (subclasses, float16, complex, big-endian, ...).
-inline bool core_dtype(PyObject* o, DType* out) {
-    if (!PyArray_CheckExact(o)) return false;
-    PyArrayObject* a = array(o);
-    if (!PyArray_ISALIGNED(a) || !PyArray_ISNOTSWAPPED(a)) return false;
-    PyArray_Descr* d = PyArray_DESCR(a);
+// The core's dtype for a NumPy dtype; false for those it lacks (float16,
+// complex, ...).
+inline bool descr_dtype(PyArray_Descr* d, DType* out) {
     const npy_intp size = PyDataType_ELSIZE(d);
     switch (d->kind) {
         case 'b': *out = DType::b1; return true;
@@ -43,6 +39,25 @@ inline bool core_dtype(PyObject* o, DType* out) {
             return true;
         default: return false;
     }
+}
+
+// The core's dtype of an exact ndarray that is aligned and in native byte
+// order; false otherwise (subclasses, float16, complex, big-endian, ...).
+inline bool core_dtype(PyObject* o, DType* out) {
+    if (!PyArray_CheckExact(o)) return false;
+    PyArrayObject* a = array(o);
+    if (!PyArray_ISALIGNED(a) || !PyArray_ISNOTSWAPPED(a)) return false;
+    return descr_dtype(PyArray_DESCR(a), out);
+}
+
+// The core's dtype of a NumPy scalar (np.float64(1)...): a typed operand, unlike
+// a Python scalar; false for anything else.
+inline bool scalar_dtype(PyObject* o, DType* out) {
+    if (!PyArray_IsScalar(o, Generic)) return false;
+    PyArray_Descr* d = PyArray_DescrFromScalar(o);
+    const bool ok = d && descr_dtype(d, out);
+    Py_XDECREF(d);
+    return ok;
 }
 
 inline int type_number(DType d) {
@@ -150,15 +165,15 @@ private:
     PyObject* o_;
 };
 
-// NumPy scalars, lists and tuples as the exact arrays NumPy reads them as (held
-// by `holder`), so that small calls on them need no Python; anything else as it
-// is. Null, with no error set, where NumPy cannot convert it: the caller
-// defers, and the fallback raises NumPy's error.
-inline PyObject* as_operand(PyObject* o, Ref& holder) {
-    if (PyArray_CheckExact(o) ||
-        !(PyArray_IsScalar(o, Generic) || PyList_CheckExact(o) || PyTuple_CheckExact(o)))
-        return o;
-    holder.reset(PyArray_FromAny(o, nullptr, 0, 0, 0, nullptr));
+// Lists and tuples (and, with `scalars`, NumPy scalars) as the exact arrays
+// NumPy reads them as (held by `holder`), so that small calls on them need no
+// Python; anything else as it is. Null, with no error set, where NumPy cannot
+// convert it: the caller defers, and the fallback raises NumPy's error.
+inline PyObject* as_operand(PyObject* o, Ref& holder, bool scalars) {
+    const bool scalar = scalars && PyArray_IsScalar(o, Generic);
+    if (!(scalar || PyList_CheckExact(o) || PyTuple_CheckExact(o))) return o;
+    holder.reset(scalar ? PyArray_FromScalar(o, nullptr)
+                        : PyArray_FromAny(o, nullptr, 0, 0, 0, nullptr));
     if (!holder.get()) PyErr_Clear();
     return holder.get();
 }

@@ -78,25 +78,30 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
     Ref held[NIn];
     PyObject* x[NIn];
     for (int i = 0; i < NIn; ++i)
-        if (!(x[i] = as_operand(args[i], held[i]))) return defer(self, args, nargs);
-    // One dtype for every array operand; Python scalars take it (NumPy 2).
+        if (!(x[i] = as_operand(args[i], held[i], false))) return defer(self, args, nargs);
+    // One dtype for every typed operand (arrays, NumPy scalars); Python scalars
+    // take it (NumPy 2).
     DType dtype{};
-    bool have_array = false;
+    bool typed = false, any_array = false;
     for (int i = 0; i < NIn; ++i) {
         DType d;
-        if (!PyArray_CheckExact(x[i])) continue;
-        if (!core_dtype(x[i], &d) || d == DType::b1 || (have_array && d != dtype))
+        const bool is_array = PyArray_CheckExact(x[i]);
+        if (!is_array && !scalar_dtype(x[i], &d)) continue;  // a Python scalar, or deferred below
+        if ((is_array && !core_dtype(x[i], &d)) || d == DType::b1 || (typed && d != dtype))
             return defer(self, args, nargs);
         dtype = d;
-        have_array = true;
+        typed = true;
+        any_array |= is_array;
     }
-    if (!have_array) return defer(self, args, nargs);
+    if (!typed) return defer(self, args, nargs);
     Operand in[NIn];
     int ndim = 0;
     for (int i = 0; i < NIn; ++i) {
         if (PyArray_CheckExact(x[i])) {
             in[i].array = array(x[i]);
             ndim = std::max(ndim, PyArray_NDIM(in[i].array));
+        } else if (PyArray_IsScalar(x[i], Generic)) {
+            PyArray_ScalarAsCtype(x[i], in[i].scalar);
         } else if (!scalar_as(x[i], dtype, in[i].scalar)) {
             return defer(self, args, nargs);
         }
@@ -117,8 +122,14 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
     }
     const DType out_dtype = result_dtype(op, dtype);
     PyObject* out_arg = args[NIn];
+    // NumPy scalars (and Python ones) alone give a NumPy scalar: computed into
+    // `value`, with no array on either side.
+    const bool scalar_result = !any_array && out_arg == Py_None;
+    alignas(8) char value[8];
     Ref out;
-    if (out_arg == Py_None) {
+    if (scalar_result) {
+        // nothing to allocate
+    } else if (out_arg == Py_None) {
         bool fortran = ndim > 1;
         for (const Operand& o : in)
             if (o.array) fortran &= PyArray_NDIM(o.array) == ndim && PyArray_IS_F_CONTIGUOUS(o.array) &&
@@ -132,7 +143,7 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
     } else {
         return defer(self, args, nargs);
     }
-    PyArrayObject* o = array(out.get());
+    PyArrayObject* o = scalar_result ? nullptr : array(out.get());
     if constexpr (std::is_same_v<OpId, Binary>) {
         // Integer powers refuse negative exponents, before writing anything.
         if (op == Binary::power && (dtype == DType::i32 || dtype == DType::i64) &&
@@ -158,8 +169,8 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
     space.ndim = ndim;
     space.nops = NIn + 1;
     std::copy(shape, shape + ndim, space.shape);
-    space.data[0] = PyArray_BYTES(o);
-    std::copy(PyArray_STRIDES(o), PyArray_STRIDES(o) + ndim, space.strides[0]);
+    space.data[0] = scalar_result ? value : PyArray_BYTES(o);
+    if (!scalar_result) std::copy(PyArray_STRIDES(o), PyArray_STRIDES(o) + ndim, space.strides[0]);
     for (int i = 0; i < NIn; ++i) {
         int64_t* strides = space.strides[i + 1];
         std::fill(strides, strides + ndim, int64_t(0));
@@ -172,6 +183,13 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
         const int offset = ndim - PyArray_NDIM(a);
         for (int d = 0; d < PyArray_NDIM(a); ++d)
             if (PyArray_DIM(a, d) != 1) strides[offset + d] = PyArray_STRIDE(a, d);
+    }
+    if (scalar_result) {
+        elementwise(op, dtype, space);  // one element: not worth releasing the GIL
+        PyArray_Descr* descr = PyArray_DescrFromType(type_number(out_dtype));
+        PyObject* scalar = PyArray_Scalar(value, descr, nullptr);
+        Py_DECREF(descr);
+        return scalar;
     }
     {
         WithoutGil nogil;
@@ -213,7 +231,7 @@ PyObject* reduction_entry(Reduction op, PyObject* self, PyObject* const* args, P
     if (!plain_call(self, args, nargs, 4 + (spec.keyword != Keyword::None)))
         return defer(self, args, nargs);
     Ref held;
-    PyObject* operand = as_operand(args[0], held);
+    PyObject* operand = as_operand(args[0], held, true);
     DType dtype;
     if (!operand || !core_dtype(operand, &dtype)) return defer(self, args, nargs);
     PyArrayObject* x = array(operand);
