@@ -144,12 +144,14 @@ class CppBackend(Backend):
         strict = self.entry(op, None)
         compute = _COMPUTE.get(op.kind, _elementwise)
         n = op.arity
+        out_at = n + op.keywords.index("out")
 
         def converting(*args):
             operands = [
                 x if type(x) in _checks.PY_SCALARS else np.asarray(x)
                 for x in (_checks.host_operand(op, self.name, x, i) for i, x in enumerate(args[:n]))
             ]
+            _checks.plain_out(op, self.name, args[out_at])
             self.require(op, _checks.involved_dtypes(op, (*operands, *args[n:])))
             return compute(strict, _checks.validate(op, operands, args[n:]))
 
