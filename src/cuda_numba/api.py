@@ -109,6 +109,7 @@ def _operands(op: Op, args, out):
             "mf.to_device(x) (or the result with mf.to_host)")
     for i in hosts:
         operands[i] = np.asarray(_checks.host_operand(op, "cuda", operands[i], i))
+    _checks.plain_out(op, "cuda", out)
     if on_device and out is not None and not _checks.is_device_array(out):
         raise TypeError(f"mathfront.{op.name}: the operands are on the GPU, so out must be a "
                         f"device array, got {type(out).__name__}")

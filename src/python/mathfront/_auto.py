@@ -50,16 +50,17 @@ def choose(op: Op, args, name: str = AUTO) -> tuple:
         candidates = [b for b in _registry.all_backends() if b.device != "cpu"]
         where = f"operand {on_device[0]} is a device array (__cuda_array_interface__)"
     else:
+        out = args[op.arity + op.keywords.index("out")]
         protocol = [
-            i for i, x in enumerate(operands)
-            if (isinstance(x, np.ndarray) and type(x) is not np.ndarray)
-            or (not isinstance(x, np.ndarray) and hasattr(x, "__array_function__"))
-        ]
+            (f"operand {i}", x) for i, x in enumerate(operands) if _checks.has_own_semantics(x)
+        ] + ([("out", out)] if out is not None and _checks.has_own_semantics(out) else [])
         if protocol:
-            # Subclasses and duck arrays keep NumPy's own protocols (__array_ufunc__...).
+            # Subclasses and duck arrays keep NumPy's own protocols (__array_ufunc__...):
+            # no kernel implements their semantics (masks, matrix shapes, pandas dtypes).
+            where, x = protocol[0]
             return _registry.get("numpy"), (
-                f"operand {protocol[0]} is a {type(operands[protocol[0]]).__name__}, "
-                "which NumPy dispatches through its array protocols"
+                f"{where} is a {type(x).__name__}, which NumPy dispatches through its "
+                "array protocols"
             )
         candidates = [b for b in _registry.all_backends() if b.device == "cpu"]
         where = "host operands"
@@ -106,6 +107,7 @@ def build(op: Op, kernel_of):
     """auto's kernel for ``op``; ``kernel_of(backend)`` gives a backend's kernel."""
     arity = op.arity
     dtype_at = arity + op.keywords.index("dtype") if "dtype" in op.extra else None
+    out_at = arity + op.keywords.index("out")
     front = _front(op)
     # The front refused the calls that reach `slow`: entering cpp's C entry
     # again would refuse them again, so cpp's converting kernel takes them.
@@ -123,6 +125,9 @@ def build(op: Op, kernel_of):
             key.append((t, dtype))
         if dtype_at is not None:
             key.append(args[dtype_at])
+        out = args[out_at]
+        if out is not None and type(out) is not np.ndarray:
+            key.append(type(out))  # an out with semantics of its own sends the call to numpy
         key = tuple(key)
         try:
             hash(key)

@@ -50,22 +50,73 @@ def is_device_array(x) -> bool:
     return hasattr(x, "__cuda_array_interface__")  # set on the instance
 
 
-def host_operand(op: Op, backend: str, x, position: int):
+#: ndarray subclasses that keep ndarray's semantics, so that a kernel may read
+#: them as plain arrays: NumPy gives plain ndarrays for their results, as the
+#: kernels do (np.memmap: only where the data lies differs). An allowlist,
+#: checked by exact type: which methods a subclass overrides does not tell
+#: (masked arrays keep ndarray's __array_ufunc__ and change every answer).
+PLAIN_SUBCLASSES = frozenset({np.memmap})
+
+
+def has_own_semantics(x) -> bool:
+    """``x`` decides itself what NumPy's functions do to it, so no kernel may read
+    it as a plain array: an ndarray subclass outside ``PLAIN_SUBCLASSES`` (masked
+    arrays, ``np.matrix``...) or an object with ``__array_ufunc__`` or
+    ``__array_function__`` (pandas, xarray, dask...; looked up on the type, as
+    NumPy does). Plain ndarrays, Python and NumPy scalars, other array-likes
+    (lists, objects with only ``__array__``: NumPy converts them too) and device
+    arrays (``is_device_array``: their own rules apply) have none.
+    """
+    t = type(x)
+    if t is np.ndarray or t in PY_SCALARS or t in PLAIN_SUBCLASSES:
+        return False
+    if isinstance(x, np.ndarray):
+        return True
+    return (hasattr(t, "__array_ufunc__") or hasattr(t, "__array_function__")) \
+        and not is_device_array(x)
+
+
+def own_semantics_refused(op: Op, backend: str, x, where: str) -> TypeError:
+    """The error of a backend that computes on plain arrays given ``x`` (``where``:
+    "operand 0", "out"), which has semantics of its own."""
+    t = type(x)
+    return TypeError(
+        f"mathfront.{op.name}: backend {backend!r} computes on plain arrays, but {where} is a "
+        f"{t.__module__}.{t.__qualname__}, whose own semantics (through NumPy's array "
+        "protocols) it does not implement; use backend='numpy' or backend='auto'"
+    )
+
+
+def host_operand(op: Op, backend: str, x, position: int, plain: bool = True):
     """``x`` as something a host backend can compute on, without copying arrays.
 
     Python scalars stay as they are (they are weak in promotion); NumPy scalars
     and array-likes become arrays; device arrays are refused rather than copied
-    behind the user's back.
+    behind the user's back. An operand with semantics of its own
+    (``has_own_semantics``) is refused when ``plain`` (the backend reads
+    operands as plain arrays: compiled kernels), else kept as it is for NumPy.
     """
-    if type(x) in PY_SCALARS or isinstance(x, np.ndarray):
+    t = type(x)
+    if t is np.ndarray or t in PY_SCALARS:
         return x
     if is_device_array(x):
         raise TypeError(
             f"mathfront.{op.name}: backend {backend!r} computes on host arrays, but "
-            f"operand {position} is a device array ({type(x).__name__}); use "
+            f"operand {position} is a device array ({t.__name__}); use "
             "mf.to_host(x), or backend='cuda'"
         )
-    return np.asarray(x)
+    if has_own_semantics(x):
+        if plain:
+            raise own_semantics_refused(op, backend, x, f"operand {position}")
+        return x
+    return x if isinstance(x, np.ndarray) else np.asarray(x)
+
+
+def plain_out(op: Op, backend: str, out) -> None:
+    """Refuse a host ``out`` with semantics of its own, for a backend that writes
+    plain arrays (as ``host_operand`` refuses such operands)."""
+    if out is not None and type(out) is not np.ndarray and has_own_semantics(out):
+        raise own_semantics_refused(op, backend, out, "out")
 
 
 def operand_type(x):
@@ -152,12 +203,17 @@ def normalize_dtype(op: Op, dtype):
 def involved_dtypes(op: Op, args) -> list[np.dtype]:
     """Dtypes a backend must handle for a raw call (weak int/float scalars excluded).
 
+    Duck arrays (not ndarrays, with semantics of their own) are left out: only
+    the numpy backend computes them, and through their own protocols.
+
     ``args`` are the operands then the op's keywords, as kernels receive them.
     """
     dtypes = []
     for x in args[: op.arity]:
         if type(x) in (bool, int, float):
             continue
+        if not isinstance(x, np.ndarray) and has_own_semantics(x):
+            continue  # its dtype (pandas' Int64...) is its own protocols' business
         dtype = getattr(x, "dtype", None)
         dtypes.append(np.dtype(dtype) if dtype is not None else np.asarray(x).dtype)
     if "dtype" in op.extra:

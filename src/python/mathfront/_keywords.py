@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import _above
+from . import _above, _checks
 from ._ops import KEYWORD_DEFAULTS, REDUCTION, Op
 
 #: Listed in ``Backend.keywords``: the backend's kernels take NumPy's ``out``
@@ -40,7 +40,8 @@ def _refuse(op, run, call, later, plain_of):
     )
 
 
-def wrap(op: Op, kernel: Callable, received: tuple[str, ...] = (), plain_of=None) -> Callable:
+def wrap(op: Op, kernel: Callable, received: tuple[str, ...] = (), plain_of=None,
+         backend: str = "") -> Callable:
     """``kernel`` (taking a plain call and the later keywords ``received``) as a callable
     taking the op's whole call. ``plain_of(other_op)``, for handlers that need another
     op of the same backend, gives that op's kernel taking its whole call."""
@@ -61,9 +62,19 @@ def wrap(op: Op, kernel: Callable, received: tuple[str, ...] = (), plain_of=None
         keep = [args[i] for i in kept]
         if not later and args[out_at] is None:
             return kernel(*args[:plain_len], *keep)
+        _refuse_own_semantics(op, backend, args[:n], args[out_at])
         return handler(op, lambda *call: kernel(*call, *keep), args[:plain_len], later, plain)
 
     return adapted
+
+
+def _refuse_own_semantics(op: Op, backend: str, operands, out) -> None:
+    """The handlers read operands as plain arrays: a masked array, np.matrix or
+    pandas object must reach NumPy itself instead (auto sends it there)."""
+    for i, x in enumerate(operands):
+        if _checks.has_own_semantics(x):
+            raise _checks.own_semantics_refused(op, backend, x, f"operand {i}")
+    _checks.plain_out(op, backend, out[0] if isinstance(out, tuple) and out else out)
 
 
 def takes_every_call(op: Op, backend) -> bool:
@@ -76,4 +87,5 @@ def adapt(op: Op, backend, kernel: Callable) -> Callable:
     if takes_every_call(op, backend):
         return kernel
     later = backend.received_keywords(op)[len(op.protocol_keywords):]
-    return wrap(op, kernel, later, lambda other: adapt(other, backend, backend.kernel(other)))
+    return wrap(op, kernel, later, lambda other: adapt(other, backend, backend.kernel(other)),
+                backend.name)

@@ -150,19 +150,21 @@ class CppBackend(Backend):
     def converting_kernel(self, op: Op):
         """The Python side of ``kernel(op)``: NumPy's later keywords computed above
         the engine (``_keywords.wrap``) around ``plain_kernel(op)``."""
-        return _keywords.wrap(op, self.plain_kernel(op), (), self.kernel)
+        return _keywords.wrap(op, self.plain_kernel(op), (), self.kernel, self.name)
 
     def plain_kernel(self, op: Op):
         """Validates and converts any plain call, then computes it on a strict C entry."""
         strict = self.entry(op, None)
         compute = _COMPUTE.get(op.kind, _elementwise)
         n = op.arity
+        out_at = n + op.keywords.index("out")
 
         def converting(*args):
             operands = [
                 x if type(x) in _checks.PY_SCALARS else np.asarray(x)
                 for x in (_checks.host_operand(op, self.name, x, i) for i, x in enumerate(args[:n]))
             ]
+            _checks.plain_out(op, self.name, args[out_at])
             self.require(op, _checks.involved_dtypes(op, (*operands, *args[n:])))
             return compute(strict, _checks.validate(op, operands, args[n:]))
 

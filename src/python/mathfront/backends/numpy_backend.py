@@ -18,7 +18,7 @@ NUMERIC_DTYPES = tuple(
 
 
 def _host_operands(op: Op, args):
-    operands = [_checks.host_operand(op, "numpy", x, i) for i, x in enumerate(args)]
+    operands = [_checks.host_operand(op, "numpy", x, i, plain=False) for i, x in enumerate(args)]
     for x in operands:
         if isinstance(x, np.ndarray) and x.dtype.kind not in NUMERIC_KINDS:
             raise unsupported_dtype(op.name, "numpy", x.dtype, ["bool, integer, floating, complex"])
@@ -33,13 +33,22 @@ def _given(names, values) -> dict:
     return {k: v for k, v in zip(names, values, strict=False) if _above.given(k, v)}
 
 
+def _numpys_own(operands, out) -> bool:
+    """Does the call have an operand or out with semantics of its own (masked arrays,
+    np.matrix, pandas...)? Then it is NumPy's, through their protocols: result, out
+    and errors included, without mathfront's checks, which assume plain arrays."""
+    return any(map(_checks.has_own_semantics, operands)) or (
+        out is not None and _checks.has_own_semantics(out))
+
+
 def _elementwise(op: Op, received):
     ufunc = op.reference
     later = received[1:]  # after out
 
     def general(operands, out, *keywords):
         operands = _host_operands(op, operands)
-        if op.domain == "exponent>=0" and np.result_type(*operands).kind in "iu":
+        if (op.domain == "exponent>=0" and not _numpys_own(operands, out)
+                and np.result_type(*operands).kind in "iu"):
             _checks.check_integer_exponents(operands[1])  # before NumPy writes any of out
         # out=None given to NumPy would silence its warning about where= without out.
         given = _given(("out", *later), (out, *keywords))
@@ -79,7 +88,7 @@ def _reduction(op: Op, received):
         (x,) = _host_operands(op, (np.asarray(x) if type(x) in _checks.PY_SCALARS else x,))
         given = _given(names, keywords)
         out = given.get("out")
-        if out is not None:
+        if out is not None and not _numpys_own((x,), out):
             _checks.check_reduction_out(op, x, axis, given.get("keepdims", False), out)
         return fn(x, axis=axis, **given)
 
@@ -88,9 +97,16 @@ def _reduction(op: Op, received):
 
 def _dot(op: Op, received):
     def kernel(x, y, out):
-        operands = [np.asarray(v) for v in _host_operands(op, (x, y))]
-        _checks.validate(op, operands, (out,))
-        result = np.dot(*operands)
+        operands = _host_operands(op, (x, y))
+        if _numpys_own(operands, out):
+            _checks.check_dot_shapes(*map(np.shape, operands))  # mf.dot is for 1-D vectors
+            result = np.dot(*operands)
+            if out is not None:
+                _checks.check_out(op, out, (), np.asarray(result).dtype)
+        else:
+            operands = [np.asarray(v) for v in operands]
+            _checks.validate(op, operands, (out,))
+            result = np.dot(*operands)
         if out is None:
             return result
         out[()] = result
