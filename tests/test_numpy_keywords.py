@@ -179,6 +179,19 @@ def test_where_without_initial_is_refused_as_numpy(backend, op):
                     lambda: getattr(mf, op.name)(x, where=mask, backend=backend))
 
 
+@pytest.mark.parametrize("name", ["mean", "nanmean", "sum"])
+@pytest.mark.parametrize("dtype", ["int32", "float64"])
+def test_masked_reductions_with_dtype(backend, name, dtype):
+    op = BY_NAME[name]
+    require(backend, op, dtype)
+    x = np.arange(12, dtype=dtype).reshape(3, 4)
+    mask = _mask(x.shape)
+    for axis in (None, 1):
+        expected = numpy_reference(op, x, axis=axis, dtype=np.float32, where=mask)
+        got = getattr(mf, name)(x, axis, np.float32, where=mask, backend=backend)
+        close(op, got, expected, np.where(mask, x, 0), axis=axis)
+
+
 @pytest.mark.parametrize("name", ["var", "std", "nanvar", "nanstd"])
 def test_moments_take_mean_correction_and_dtype(backend, name):
     op = BY_NAME[name]

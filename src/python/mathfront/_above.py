@@ -217,7 +217,7 @@ def _masked(op: Op, run, x, axis, keepdims, mask, initial, extra, plain_of):
     if not op.skips_nan and floating.dtype.kind == "f":
         poisoned = np.any(np.isnan(floating) & mask, axis=axis, keepdims=keepdims)
         result = np.where(poisoned, np.nan, result)[()]
-    return np.asarray(result, dtype=op.reference(np.zeros(1, x.dtype)).dtype)[()]
+    return np.asarray(result)[()]
 
 
 def _like(x, value):
