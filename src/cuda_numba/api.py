@@ -3,11 +3,12 @@
 Device in, device out: operands on the GPU (Numba device arrays or any
 ``__cuda_array_interface__`` producer) are read in place, on their device
 and stream, and results are arrays of the first device operand's library
-(``producers``: CuPy, PyTorch, else Numba). Host in, host out: host operands are copied in and the
-result copied back, so code written for NumPy runs unchanged; those implicit
-copies are governed by the transfer policy (``mathfront._transfer``), checked
-for the whole call before the first copy. A call mixing host and device
-arrays is refused: the copy it implies should be visible.
+(``producers``: CuPy, PyTorch, else Numba). Host in, host out: host
+operands are copied in and the result copied back, so code written for
+NumPy runs unchanged; those implicit copies are governed by the transfer
+policy (``mathfront._transfer``), checked for the whole call before the
+first copy. A call mixing host and device arrays is refused: the copy it
+implies should be visible.
 """
 
 from __future__ import annotations
@@ -263,8 +264,9 @@ def make_kernel(op: Op, backend):
             return on_host(operands, args)
         with gpu_errors(op), producers.scope(first):
             operands = [_numpy_typed(x) for x in operands]
-            if out is not None and _numpy_typed(out) is not out:
-                args = (*args[:out_at], _numpy_typed(out), *args[out_at + 1:])
+            view = _numpy_typed(out)
+            if view is not out:
+                args = (*args[:out_at], view, *args[out_at + 1:])
             backend.require(op, _checks.involved_dtypes(op, (*operands, *args[n:])))
             call = _checks.validate(op, operands, args[n:], out_kind="device",
                                     check_exponents=False)

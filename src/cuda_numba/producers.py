@@ -76,7 +76,8 @@ def scope(x):
 @contextlib.contextmanager
 def _scope(x):
     index = device_of(x)
-    with _NOTHING if index is None else cuda.gpus[index]:
+    # With one GPU it is the current one: no context push and pop on every call.
+    with _NOTHING if index is None or len(cuda.gpus) == 1 else cuda.gpus[index]:
         with on_stream(stream_of(x)):  # an external stream belongs to the device's context
             yield
 
