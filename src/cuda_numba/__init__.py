@@ -6,7 +6,8 @@ imports numba, which takes most of a second).
 - operands: device arrays as flat views, offsets and strides;
 - elementwise: one device function per op, generated kernels;
 - reductions: deterministic block and per-output reduction kernels;
-- api: operands in (host or device), validation, results out.
+- producers: whose device arrays came in (CuPy, PyTorch, Numba), and results out as theirs;
+- api: operands in (host or device), validation, results out; ``select`` for ``where=`` masks.
 """
 
 from __future__ import annotations
@@ -34,3 +35,10 @@ def to_host(x):
     from .api import to_host as move
 
     return move(x)
+
+
+def select(cond, x, fill):
+    """``np.where(cond, x, fill)`` in ``x``'s dtype, on the GPU: see ``api.select``."""
+    from .api import select as run
+
+    return run(cond, x, fill)

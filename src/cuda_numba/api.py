@@ -1,12 +1,14 @@
 """The cuda backend's ops: operands in, kernels run, results out.
 
 Device in, device out: operands on the GPU (Numba device arrays or any
-``__cuda_array_interface__`` producer) are read in place and results are
-Numba device arrays. Host in, host out: host operands are copied in and the
-result copied back, so code written for NumPy runs unchanged; those implicit
-copies are governed by the transfer policy (``mathfront._transfer``), checked
-for the whole call before the first copy. A call mixing host and device
-arrays is refused: the copy it implies should be visible.
+``__cuda_array_interface__`` producer) are read in place, on their device
+and stream, and results are arrays of the first device operand's library
+(``producers``: CuPy, PyTorch, else Numba). Host in, host out: host
+operands are copied in and the result copied back, so code written for
+NumPy runs unchanged; those implicit copies are governed by the transfer
+policy (``mathfront._transfer``), checked for the whole call before the
+first copy. A call mixing host and device arrays is refused: the copy it
+implies should be visible.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from numba import cuda
 from .. import _checks, _transfer
 from .._errors import BackendUnavailableError
 from .._ops import DOT, REDUCTION, Op
-from . import elementwise, reductions
-from .operands import SIMULATOR, Flat, broadcast, empty, flat, host_view
+from . import elementwise, producers, reductions
+from .launch import current_stream
+from .operands import SIMULATOR, Flat, as_numba, broadcast, empty, flat, host_view
 
 
 def _error_classes() -> tuple:
@@ -37,19 +40,20 @@ _API_ERROR, _UNUSABLE = _error_classes()
 
 
 @contextlib.contextmanager
-def gpu_errors(op: Op):
+def gpu_errors(op: Op | str):
     """CUDA failures as MemoryError or BackendUnavailableError, never a hang or a crash."""
+    name = op if isinstance(op, str) else op.name
     try:
         yield
     except _API_ERROR as e:
         code = getattr(e, "code", e.args[0] if e.args else None)
         if code == 2 or "OUT_OF_MEMORY" in str(e):  # CUDA_ERROR_OUT_OF_MEMORY
-            raise MemoryError(f"mathfront.{op.name}: out of GPU memory ({e})") from e
+            raise MemoryError(f"mathfront.{name}: out of GPU memory ({e})") from e
         raise BackendUnavailableError(
-            f"mathfront.{op.name}: the GPU reported an error ({e}); after a fault the CUDA "
+            f"mathfront.{name}: the GPU reported an error ({e}); after a fault the CUDA "
             "context is unusable: restart the process") from e
     except _UNUSABLE as e:
-        raise BackendUnavailableError(f"mathfront.{op.name}: CUDA is not usable: {e}") from e
+        raise BackendUnavailableError(f"mathfront.{name}: CUDA is not usable: {e}") from e
 
 
 def to_device(x):
@@ -58,10 +62,15 @@ def to_device(x):
 
 def to_host(x) -> np.ndarray:
     if hasattr(x, "copy_to_host"):
-        return x.copy_to_host()
+        return x.copy_to_host()  # on the array's own stream
     if SIMULATOR:
         return host_view(x).copy()
-    return cuda.as_cuda_array(x).copy_to_host()
+    with producers.scope(x):  # after the work queued on the producer's stream (PyTorch's too)
+        stream = current_stream()
+        host = as_numba(x).copy_to_host(stream=stream)
+        if stream:
+            stream.synchronize()
+    return host
 
 
 def _storage(dtype: np.dtype) -> np.dtype:
@@ -94,7 +103,12 @@ def _copy(x: Flat, dtype: np.dtype, nan_to_zero: bool = False) -> Flat:
 
 
 def _operands(op: Op, args, out):
-    """(operands, on_device): host operands become NumPy arrays, device ones stay."""
+    """(operands, first): host operands become NumPy arrays, device ones stay.
+
+    ``first`` is None on the host; on the device, the first device operand
+    (else ``out``): it decides the device and stream the work runs on and
+    the result's type (``producers``).
+    """
     operands = list(args)
     device = [_checks.is_device_array(x) for x in operands]
     devices = [i for i, d in enumerate(device) if d]
@@ -113,18 +127,32 @@ def _operands(op: Op, args, out):
     if on_device and out is not None and not _checks.is_device_array(out):
         raise TypeError(f"mathfront.{op.name}: the operands are on the GPU, so out must be a "
                         f"device array, got {type(out).__name__}")
-    return operands, on_device
+    return operands, (operands[devices[0]] if devices else out) if on_device else None
 
 
-def _finish(result, on_device: bool, call):
-    """A device result as the caller expects it: on the device, or copied back."""
-    if call.out is not None and not on_device:
-        call.out[...] = to_host(result)
-        return call.out
-    if call.out is not None:
-        return call.out
+_FOREIGN: dict[type, bool] = {}  # type -> whether its dtypes are not NumPy's
+
+
+def _numpy_typed(x):
+    """``x``, or a Numba view of it where its dtype is not NumPy's (PyTorch's): no copy."""
+    t = type(x)
+    foreign = _FOREIGN.get(t)
+    if foreign is None:
+        foreign = _FOREIGN[t] = t not in _checks.PY_SCALARS and x is not None and \
+            not isinstance(x.dtype, np.dtype)
+    return as_numba(x) if foreign else x
+
+
+def _finish(result, on_device: bool, call, out, first):
+    """A device result as the caller expects it: on the device (as ``first``'s
+    library's array), or copied back; ``out`` itself when given."""
+    if out is not None and not on_device:
+        out[...] = to_host(result)
+        return out
+    if out is not None:
+        return out
     if on_device:
-        return result
+        return producers.as_callers(result, first)
     host = to_host(result)
     return host if host.ndim else host[()]
 
@@ -136,7 +164,12 @@ def _negative_exponent(x) -> bool:
         return False
     minimum = empty((), _storage(x.dtype))
     reductions.run("min", flat(minimum), [flat(x, _storage(x.dtype))], (True,) * len(x.shape))
-    return to_host(minimum)[()] < 0
+    stream = current_stream()
+    if SIMULATOR or not stream:
+        return to_host(minimum)[()] < 0
+    value = minimum.copy_to_host(stream=stream)  # after the kernel, on its stream
+    stream.synchronize()
+    return value[()] < 0
 
 
 def _kernel_dtype(call, operands) -> np.dtype:
@@ -227,22 +260,75 @@ def make_kernel(op: Op, backend):
 
     def kernel(*args):
         out = args[out_at]
-        operands, on_device = _operands(op, args[:n], out)
-        backend.require(op, _checks.involved_dtypes(op, (*operands, *args[n:])))
-        call = _checks.validate(op, operands, args[n:], out_kind="device" if on_device else "host",
-                                check_exponents=not on_device)
-        if on_device and op.name == "power" and call.dtype.kind in "iu" and \
-                _negative_exponent(operands[1]):
-            raise ValueError("Integers to negative integer powers are not allowed.")
-        if not on_device:  # every implicit copy of the call, before the first one
-            _transfer.check("cuda", op.name, operands, out=call.out,
-                            result=None if call.out is not None else (call.shape, call.dtype))
-        with gpu_errors(op):
-            if not on_device:
-                operands = [to_device(x) if isinstance(x, np.ndarray) else x for x in operands]
-            target = call.out if on_device and call.out is not None else \
-                empty(call.shape, call.dtype)
+        operands, first = _operands(op, args[:n], out)
+        if first is None:
+            return on_host(operands, args)
+        with gpu_errors(op), producers.scope(first):
+            operands = [_numpy_typed(x) for x in operands]
+            view = _numpy_typed(out)
+            if view is not out:
+                args = (*args[:out_at], view, *args[out_at + 1:])
+            backend.require(op, _checks.involved_dtypes(op, (*operands, *args[n:])))
+            call = _checks.validate(op, operands, args[n:], out_kind="device",
+                                    check_exponents=False)
+            if op.name == "power" and call.dtype.kind in "iu" and _negative_exponent(operands[1]):
+                raise ValueError("Integers to negative integer powers are not allowed.")
+            target = call.out if call.out is not None else empty(call.shape, call.dtype)
             compute(op, call, operands, target)
-        return _finish(target, on_device, call)
+        return _finish(target, True, call, out, first)
+
+    def on_host(operands, args):
+        backend.require(op, _checks.involved_dtypes(op, (*operands, *args[n:])))
+        call = _checks.validate(op, operands, args[n:], out_kind="host")
+        # Every implicit copy of the call, before the first one.
+        _transfer.check("cuda", op.name, operands, out=call.out,
+                        result=None if call.out is not None else (call.shape, call.dtype))
+        with gpu_errors(op):
+            operands = [to_device(x) if isinstance(x, np.ndarray) else x for x in operands]
+            target = empty(call.shape, call.dtype)
+            compute(op, call, operands, target)
+        return _finish(target, False, call, call.out, None)
 
     return kernel
+
+
+def select(cond, x, fill):
+    """``np.where(cond, x, fill)`` in ``x``'s dtype: a new device array (for ``where=`` masks).
+
+    ``x`` is a device array (any producer; the result is of its library, on
+    its device and stream); ``cond`` a bool array, on the device or the host
+    (copied in), that broadcasts to ``x``'s shape; ``fill`` a scalar that
+    ``x``'s dtype holds exactly when that dtype is an integer one.
+    """
+    if not _checks.is_device_array(x):
+        raise TypeError(f"mathfront.cuda_numba.select: x must be a device array, got "
+                        f"{type(x).__name__} (mf.to_device moves it)")
+    if np.ndim(fill) != 0:
+        raise TypeError(f"mathfront.cuda_numba.select: fill must be a scalar, got {fill!r}")
+    with gpu_errors("select"), producers.scope(x):
+        view = _numpy_typed(x)
+        dtype = np.dtype(view.dtype)
+        value = dtype.type(fill)  # NumPy's conversion; raises OverflowError out of an int's range
+        if dtype.kind in "iu" and value != fill:
+            raise ValueError(f"mathfront.cuda_numba.select: fill {fill!r} is not a {dtype} value")
+        device = _checks.is_device_array(cond)
+        mask = _numpy_typed(cond) if device else np.asarray(cond)
+        if np.dtype(mask.dtype) != np.bool_:
+            raise TypeError(f"mathfront.cuda_numba.select: cond must be a bool array, got dtype "
+                            f"{np.dtype(mask.dtype)}")
+        shape = tuple(view.shape)
+        try:
+            fits = np.broadcast_shapes(tuple(mask.shape), shape) == shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"mathfront.cuda_numba.select: cond of shape "
+                             f"{_checks.fmt_shape(mask.shape)} does not broadcast to x's shape "
+                             f"{_checks.fmt_shape(shape)}")
+        if not device:  # on the work's stream, so that the kernel runs after the copy
+            mask = cuda.to_device(np.asarray(mask, order="C"), stream=current_stream())
+        result = empty(shape, dtype)
+        elementwise.run("select", flat(result, _storage(dtype)),
+                        [broadcast(flat(mask, np.uint8), shape),
+                         broadcast(flat(view, _storage(dtype)), shape), value], _storage(dtype))
+    return producers.as_callers(result, x)

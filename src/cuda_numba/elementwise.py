@@ -123,9 +123,13 @@ def _nan_to_zero_to_int(a, low, high):  # as np.nansum(x, dtype=int): NaN counts
     return a if low <= a < high else low
 
 
-#: The casts the api runs as elementwise kernels (not ops of the table).
-_CASTS = {"cast": _identity, "to_int": _to_int, "narrow32": _narrow32,
-          "nan_to_zero_to_int": _nan_to_zero_to_int}
+def _select(c, a, fill):  # np.where(c, a, fill) for a mask c (as its byte) and a scalar fill
+    return a if c else fill
+
+
+#: The elementwise kernels the api runs that are not ops of the table.
+_HELPERS = {"cast": _identity, "to_int": _to_int, "narrow32": _narrow32,
+            "nan_to_zero_to_int": _nan_to_zero_to_int, "select": _select}
 
 
 def _device_functions() -> dict:
@@ -135,7 +139,7 @@ def _device_functions() -> dict:
     ``_<op>`` (and ``_<op>_int`` where integers need their own): a row
     without one fails at import, not at the first launch.
     """
-    table = {name: (fn, None) for name, fn in _CASTS.items()}
+    table = {name: (fn, None) for name, fn in _HELPERS.items()}
     for op in OPS:
         if op.elementwise:
             table[op.name] = (globals()[f"_{op.name}"], globals().get(f"_{op.name}_int"))

@@ -44,6 +44,18 @@ def _interface(x) -> dict:
     return x.__cuda_array_interface__
 
 
+def as_numba(x):
+    """A Numba device array over the memory of producer ``x`` (no copy, ``x`` kept alive).
+
+    Not synchronised with the stream ``x`` names: the call's work is queued on that stream.
+    """
+    if SIMULATOR:
+        from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
+
+        return FakeCUDAArray(host_view(x))
+    return cuda.from_cuda_array_interface(x.__cuda_array_interface__, owner=x, sync=False)
+
+
 def host_view(x) -> np.ndarray:
     """Simulator only: the NumPy array behind device array (or producer) ``x``."""
     return _interface(x)["array"]

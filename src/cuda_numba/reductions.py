@@ -26,7 +26,7 @@ from numba import cuda, float64, from_dtype, int64
 from .._ops import OPS
 from . import config
 from .elementwise import _narrow32
-from .launch import launch
+from .launch import current_stream, launch
 from .operands import Flat, empty, simplify
 
 _NARROW32 = cuda.jit(device=True)(_narrow32)
@@ -428,10 +428,11 @@ def _slots(count: int, dtype: np.dtype) -> list:
     """Device arrays for ``count`` partial states (at least one element: a
     one-chunk launch passes them unused, its argument types unchanged).
 
-    Kept between calls: every kernel runs on the default stream, in order,
-    so a later reduction cannot overwrite states before an earlier combine has read them.
+    Kept between calls, one set per stream: kernels on one stream run in
+    order, so a later reduction cannot overwrite states before an earlier
+    combine has read them; another stream's reduction gets its own set.
     """
-    key = (max(count, 1), np.dtype(dtype))
+    key = (max(count, 1), np.dtype(dtype), current_stream())
     slots = _SLOTS.get(key)
     if slots is None:
         if len(_SLOTS) >= 16:

@@ -45,6 +45,9 @@ def is_device_array(x) -> bool:
     # Asked of the type first: on an instance the attribute may be a property
     # that builds a dict (Numba's does), microseconds on every small call.
     if hasattr(t, "__cuda_array_interface__") or t.__name__ == "FakeCUDAArray":
+        if t.__module__.partition(".")[0] == "torch":
+            # One type for CPU and GPU tensors (its property raises on CPU ones).
+            return getattr(x, "is_cuda", False) is True
         _DEVICE_TYPES.add(t)
         return True
     return hasattr(x, "__cuda_array_interface__")  # set on the instance
@@ -215,7 +218,12 @@ def involved_dtypes(op: Op, args) -> list[np.dtype]:
         if not isinstance(x, np.ndarray) and has_own_semantics(x):
             continue  # its dtype (pandas' Int64...) is its own protocols' business
         dtype = getattr(x, "dtype", None)
-        dtypes.append(np.dtype(dtype) if dtype is not None else np.asarray(x).dtype)
+        if dtype is None:
+            dtypes.append(np.asarray(x).dtype)
+        elif isinstance(dtype, np.dtype) or not is_device_array(x):
+            dtypes.append(np.dtype(dtype))
+        else:  # PyTorch's dtypes are not NumPy's: the interface's typestr is
+            dtypes.append(np.dtype(x.__cuda_array_interface__["typestr"]))
     if "dtype" in op.extra:
         requested = args[op.arity + op.keywords.index("dtype")]
         if requested is not None:
