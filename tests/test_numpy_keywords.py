@@ -262,6 +262,29 @@ def test_cuda_device_arrays_refuse_keywords_that_need_the_host():
     np.testing.assert_array_equal(mf.to_host(mf.sqrt(d)), [1.0, 2.0, 3.0])  # plain: on device
     with pytest.raises(TypeError, match=r"where=.*host arrays only.*device arrays"):
         mf.sqrt(d, out=mf.to_device(np.zeros(3)), where=np.array([True, False, True]))
+    with pytest.raises(TypeError, match=r"where=.*host arrays only"):
+        mf.var(d, where=np.array([True, False, True]))
     with pytest.raises(TypeError, match=r"initial=.*host arrays only"):
-        mf.sum(d, initial=1.0)
-    assert mf.sum(mf.to_host(d), initial=1.0, backend="cuda") == 15.0  # host: computed
+        mf.nanmin(d, initial=1.0)
+    with pytest.raises(TypeError, match=r"mean=.*host arrays only"):
+        mf.std(d, mean=2.0)
+    assert mf.nanmin(mf.to_host(d), initial=0.5, backend="cuda") == 0.5  # host: computed
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "min", "max"])
+def test_cuda_device_reductions_take_where_and_initial(name):
+    if "cuda" not in {s.name for s in mf.backends() if s.available}:
+        pytest.skip("no cuda backend here")
+    op = BY_NAME[name]
+    x = np.array([[1.5, -2.0, 3.0], [4.0, 0.5, -1.0]])
+    mask = np.array([[True, False, True], [False, True, True]])
+    d = mf.to_device(x)
+    for kwargs in ({"where": mask, "initial": 2.0}, {"initial": 2.0}, {"where": mask[0]}):
+        if "initial" not in kwargs and op.identity is None:
+            raises_as_numpy(lambda kw=kwargs: op.reference(x, **kw),
+                            lambda kw=kwargs: getattr(mf, name)(d, **kw))
+            continue
+        for axis in (None, 1):
+            expected = op.reference(x, axis=axis, **kwargs)
+            got = mf.to_host(getattr(mf, name)(d, axis, **kwargs))
+            np.testing.assert_allclose(got, expected, rtol=1e-15)

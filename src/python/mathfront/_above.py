@@ -163,7 +163,7 @@ def reduction(op: Op, run, call, later: dict, plain_of):
         if _plain_out(op, x, out, extra):
             return run(x, axis, keepdims, out, *extra)
     if on_device:
-        _refuse_on_device(op, ", ".join(f"{k}=" for k in later))
+        return _on_device(op, run, x, axis, keepdims, out, extra, later, plain_of)
     x = np.asarray(_host(op, x, 0))
     if dtype is not None:  # var/std's computation type
         dtype = np.dtype(dtype)
@@ -190,6 +190,33 @@ def reduction(op: Op, run, call, later: dict, plain_of):
     _checks.check_reduction_out(op, x, axis, keepdims, out)
     np.copyto(out, result, casting="unsafe")
     return out
+
+
+#: Reductions whose initial= folds in with the engine's own elementwise op.
+_FOLD = {"sum": "add", "prod": "multiply", "low": "minimum", "high": "maximum"}
+
+
+def _on_device(op: Op, run, x, axis, keepdims, out, extra, later, plain_of):
+    """where= and initial= on device arrays: the mask by the cuda engine's ``select``,
+    initial= folded in by the engine's own add/multiply/minimum/maximum. The rest
+    needs the host (NaN bookkeeping, NumPy's formulas) and is refused."""
+    initial = later.get("initial", NO_VALUE)
+    fold = _FOLD.get(op.family if op.family in ("sum", "prod") else op.variant)
+    supported = (op.variant in ("plain", "low", "high") and not op.skips_nan
+                 and later.keys() <= {"where", "initial", "correction"})
+    if not supported or not _checks.is_device_array(x) or x.size == 0:
+        _refuse_on_device(op, ", ".join(f"{k}=" for k in later))
+    if "where" in later:
+        if op.identity is None and initial is NO_VALUE:
+            _no_identity_mask(op, np.zeros(1, x.dtype))
+        from .cuda_numba import select  # device arrays: the cuda engine is loaded
+
+        fill = op.identity if initial is NO_VALUE or op.family != "extreme" else initial
+        x = select(_mask(later["where"]), x, fill)
+    if initial is NO_VALUE:
+        return run(x, axis, keepdims, out, *extra)
+    folded = run(x, axis, keepdims, None, *extra)
+    return plain_of(BY_NAME[fold])(folded, initial, out)
 
 
 def _empty(op: Op, x, axis) -> bool:
