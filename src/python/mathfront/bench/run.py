@@ -20,16 +20,28 @@ SCHEMA = "mathfront.bench/2"
 
 
 def git_revision() -> str | None:
-    """The revision of the checkout mathfront was installed from, when known."""
+    """The git revision mathfront was built from, when known.
+
+    ``$MATHFRONT_GIT_REVISION`` first; then, when mathfront runs from its own
+    checkout (an editable install), what is checked out now; else what the
+    build recorded (cmake/revision.cmake: git's, or an sdist's REVISION).
+    """
     if os.environ.get("MATHFRONT_GIT_REVISION"):
         return os.environ["MATHFRONT_GIT_REVISION"]
-    here = Path(mf.__file__).resolve().parent
+    root = Path(mf.__file__).resolve().parents[3]  # <root>/src/python/mathfront/__init__.py
+    if (root / ".git").exists() and (root / "pyproject.toml").is_file():
+        try:
+            out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                 capture_output=True, text=True, timeout=5)
+            if out.returncode == 0 and out.stdout.strip():
+                return out.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
     try:
-        out = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
+        from mathfront._revision import REVISION
+    except ImportError:  # built without CMake's step, or by an older build
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return REVISION
 
 
 def bandwidth(threads: int) -> dict:
