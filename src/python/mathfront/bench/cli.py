@@ -97,7 +97,8 @@ def _check(args, mf) -> None:
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            raise BenchError("--plot needs matplotlib: pip install 'mathfront[bench]'") from None
+            raise BenchError("--plot needs matplotlib: pip install matplotlib "
+                             "(in mathfront's bench and test extras)") from None
 
 
 def main(args: argparse.Namespace) -> int:
@@ -105,7 +106,8 @@ def main(args: argparse.Namespace) -> int:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     except ImportError:
-        raise BenchError("the benchmark needs rich: pip install 'mathfront[bench]'") from None
+        raise BenchError("the benchmark needs rich: pip install rich "
+                         "(in mathfront's bench and test extras)") from None
     import mathfront as mf
 
     from . import report as reports
