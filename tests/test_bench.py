@@ -4,6 +4,7 @@ The regression logic is tested on synthetic results, not on timings.
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,10 @@ TINY = ["--ops", "add", "sum", "--dtypes", "float64", "--sizes", "100", "--round
 
 
 def bench(*args, timeout=300):
+    # As on an 80-column terminal (rich reads $COLUMNS when not on a terminal).
     return subprocess.run([sys.executable, "-m", "mathfront", "bench", *args],
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "COLUMNS": "80"})
 
 
 # --- bad arguments: status 2, one line, no traceback ------------------------------------
@@ -87,6 +90,18 @@ def test_json_follows_the_documented_schema(tiny_run):
             assert r["speedup"] == pytest.approx(1.0)
 
 
+def test_every_figure_is_of_the_best_round(tiny_run):
+    """The time, GB/s and speed-up shown agree: NumPy's time / this time is the speed-up."""
+    _, doc = tiny_run
+    numpy = {(r["op"], r["dtype"], r["size"]): r for r in doc["results"]
+             if r["backend"] == "numpy"}
+    for r in doc["results"]:
+        assert r["seconds"] == min(r["rounds"])
+        assert r["median_seconds"] == pytest.approx(float(np.median(r["rounds"])))
+        reference = numpy[r["op"], r["dtype"], r["size"]]
+        assert r["speedup"] == pytest.approx(reference["seconds"] / r["seconds"])
+
+
 def test_saved_run_loads_as_a_baseline(tiny_run, tmp_path):
     _, doc = tiny_run
     path = tmp_path / "baseline.json"
@@ -97,6 +112,71 @@ def test_saved_run_loads_as_a_baseline(tiny_run, tmp_path):
 def test_table_is_printed(tiny_run):
     result, _ = tiny_run
     assert "speed-up" in result.stdout and "add" in result.stdout and "numpy" in result.stdout
+    assert "Best of 2 rounds" in result.stdout
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= 80 and "…" not in result.stdout, result.stdout
+
+
+# --- the table, from fixed data ----------------------------------------------------------
+
+def row(op, dtype, size, backend, threads, seconds, gbs, pct, speedup, launch=None):
+    return {"op": op, "dtype": dtype, "size": size, "backend": backend, "threads": threads,
+            "seconds": seconds, "spread": 0.123, "gbs": gbs, "bandwidth_pct": pct,
+            "speedup": speedup, "launch_seconds": launch}
+
+
+def render(results, width=80):
+    import io
+
+    from rich.console import Console
+
+    doc = {"machine": {"cpu": "Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz",
+                       "simd_level": "avx512"},
+           "bandwidth_gbs": {"2": {"triad": 20.3}, "16": {"triad": 151.7}},
+           "settings": {"rounds": 15}, "results": results}
+    console = Console(width=width, file=io.StringIO(), color_system=None)
+    console.print(report.table(doc))
+    return console.file.getvalue()
+
+
+CPU_ROWS = [
+    row("add", "float64", 1000, "numpy", None, 1.73e-4, 0.139, 0.7, 1.0),
+    row("add", "float64", 1000, "cpp", 2, 1.61e-4, 72.4, 357.2, 1.07),
+    row("nanmean", "float32", 10_000_000, "numpy", None, 1.2345, 123.4, 35.2, 1.0),
+    row("nanmean", "float32", 10_000_000, "cpp", 16, 0.01, 1234.5, 99.6, 16.55),
+    row("argmax", "float64", 2_500_000, "cpp", 16, 2.5e-8, 0.001, 0.0, 0.5),
+]
+
+
+def test_table_fits_80_columns_uncut():
+    text = render(CPU_ROWS)
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= 80 and "…" not in text, text
+    for cell in ("add float64 1e3", "nanmean float32 1e7", "argmax float64 2.5e6", "173 µs",
+                 "1.23 s", "25 ns", "cpp, 16 thr", "16.55x", "1234", "0.14"):
+        assert cell in text, cell
+    assert "Best of 15 rounds" in text  # the legend
+    assert "launch" not in text  # no device rows: no column of dashes
+    assert text.count("add float64 1e3") == 1  # a case is named once, on its first row
+
+
+def test_table_marks_shares_above_the_measured_bandwidth():
+    text = render(CPU_ROWS)
+    assert "357*" in text and "100%, in cache" in text
+    assert "100*" not in text and " 100 " in text  # 99.6% rounds to 100, unmarked
+
+
+def test_device_rows_get_a_launch_column():
+    gpu = row("add", "float64", 1000, "cuda", None, 1e-5, 24.0, None, 17.3, launch=4.2e-6)
+    text = render([*CPU_ROWS[:2], gpu])
+    assert "launch" in text and "4.2 µs" in text
+    assert max(map(len, text.splitlines())) <= 80 and "…" not in text, text
+
+
+@pytest.mark.parametrize("n,text", [(1, "1"), (999, "999"), (1000, "1e3"), (10**7, "1e7"),
+                                    (2_500_000, "2.5e6"), (1234, "1234"), (1230, "1.23e3")])
+def test_sizes_read_as_typed(n, text):
+    assert report.size_text(n) == text
 
 
 def test_bytes_moved():
@@ -141,7 +221,7 @@ def test_one_quiet_case_falling_far_is_a_regression():
     now = run_of(*[result(op, 0.5 if op == "exp" else 2.0) for op in OPS])
     _, bad = report.regressions(report.compare(base, now), report.DEFAULT_THRESHOLD)
     assert [c.key[0] for c in bad] == ["exp"]
-    assert "exp float64 n=1000 [cpp, 2 threads]" in bad[0].label.replace("\\", "")
+    assert bad[0].label == "exp float64 1e3 [cpp, 2 thr]"
 
 
 def test_a_noisy_case_needs_a_larger_fall():
@@ -152,6 +232,31 @@ def test_a_noisy_case_needs_a_larger_fall():
     now = run_of(*[result(op, 2.0) for op in OPS[1:]], result("add", 0.1, noise=0.1))
     _, bad = report.regressions(report.compare(base, now), report.DEFAULT_THRESHOLD)
     assert [c.key[0] for c in bad] == ["add"]  # 0.05x is below 1 - 40% - 50%
+
+
+@pytest.mark.parametrize("before,after,noise,flagged,line", [
+    (6.14, 5.60, 0.41, False,
+     "add float64 1e3 [cpp, 2 thr]: 6.14x -> 5.60x, 9% slower (limit 81%)"),
+    (2.0, 2.5, 0.05, False, "add float64 1e3 [cpp, 2 thr]: 2.00x -> 2.50x, 25% faster"),
+    (2.0, 2.002, 0.05, False, "add float64 1e3 [cpp, 2 thr]: 2.00x -> 2.00x, unchanged"),
+    (6.0, 2.0, 0.05, True,
+     "add float64 1e3 [cpp, 2 thr]: 6.00x -> 2.00x, 67% slower: REGRESSED (limit 45%)"),
+    (4.0, 2.0, 0.5, True,
+     "add float64 1e3 [cpp, 2 thr]: 4.00x -> 2.00x, 50% slower: REGRESSED (the median "
+     "fell too)"),
+    (4.0, 3.0, 0.9, False,
+     "add float64 1e3 [cpp, 2 thr]: 4.00x -> 3.00x, 25% slower (limit 100%)"),
+])
+def test_a_comparison_reads_plainly(before, after, noise, flagged, line):
+    base, now = run_of(result("add", before, noise)), run_of(result("add", after, noise))
+    (change,) = report.compare(base, now)
+    assert change.describe(flagged) == line
+
+
+def test_a_version_1_baseline_is_still_compared(tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"schema": "mathfront.bench/1", "results": [result("add", 2.0)]}))
+    assert report.load(str(path))["results"][0]["speedup"] == 2.0
 
 
 def test_numpy_and_cases_missing_from_either_run_are_not_compared():
@@ -176,6 +281,8 @@ def test_compare_on_the_command_line(tmp_path, tiny_run):
     failed = bench(*TINY, "--compare", str(doctored))
     assert failed.returncode == 1
     assert "regressed" in failed.stdout and "add float64" in failed.stdout
+    assert "% slower: REGRESSED (" in failed.stdout
+    assert max(map(len, failed.stdout.splitlines())) <= 80 and "…" not in failed.stdout
 
 
 # --- the plot ----------------------------------------------------------------------------------

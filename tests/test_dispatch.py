@@ -279,13 +279,16 @@ def test_threads_environment_variable():
     assert run_python("import mathfront as mf; print(mf.get_num_threads())",
                       MATHFRONT_NUM_THREADS="3") == "3"
     out = run_python("""
-        import mathfront as mf
-        try:
-            mf.get_num_threads()
-        except ValueError as e:
-            print(e)
+        import os, warnings, mathfront as mf
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            print(mf.get_num_threads() == len(os.sched_getaffinity(0)), mf.get_num_threads())
+        print(caught[0].message, len(caught))
     """, MATHFRONT_NUM_THREADS="many")
-    assert "MATHFRONT_NUM_THREADS='many'" in out
+    first, warned = out.splitlines()
+    assert first.startswith("True ")  # a bad value: the CPUs available, as if unset
+    assert warned.startswith("MATHFRONT_NUM_THREADS='many' is not a thread count")
+    assert warned.endswith(" 1")  # once
 
 
 def test_warmup_prepares_requested_pairs():

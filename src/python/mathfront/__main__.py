@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+import warnings
 
 
 def _print_info(info: dict) -> None:
@@ -25,6 +27,22 @@ def _print_info(info: dict) -> None:
         print(f"  {b['name']:<8} available on {b['device']}, threads={b['threads']}  {details}")
     gpus = [b for b in info["backends"] if b["device"] != "cpu" and b.get("gpu")]
     print("GPU: " + (", ".join(f"{b['gpu']}" for b in gpus) if gpus else "none usable"))
+    default = info["default_backend"]
+    state = "unusable (see the error below)" if default["problem"] else "in use"
+    print(f"default backend: {default['name']} ({default['source']}), {state}")
+
+
+@contextlib.contextmanager
+def _warnings_as_lines(prog: str):
+    """Warnings raised inside (a bad MATHFRONT_NUM_THREADS or MATHFRONT_CPU_LEVEL),
+    each printed once as one line on stderr instead of Python's two."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        try:
+            yield
+        finally:
+            for message in dict.fromkeys(str(w.message) for w in caught):
+                print(f"{prog}: warning: {message}", file=sys.stderr)
 
 
 def main(argv=None) -> int:
@@ -39,18 +57,23 @@ def main(argv=None) -> int:
     add_arguments(bench)
     try:
         args = parser.parse_args(argv)
+        import mathfront as mf
+
+        with _warnings_as_lines(parser.prog):
+            facts = mf.info()  # loads every backend: their warnings come now
         if args.command == "bench":
             from mathfront.bench.cli import main as bench_main
 
             return bench_main(args)
-        from mathfront import info as collect
-
-        facts = collect()
         if args.json:
             json.dump(facts, sys.stdout, indent=2, default=str)
             print()
         else:
             _print_info(facts)
+        problem = facts["default_backend"]["problem"]
+        if problem:
+            print(f"{parser.prog}: error: {problem}", file=sys.stderr)
+            return 2
         return 0
     except BenchError as e:
         print(f"{parser.prog}: error: {e}", file=sys.stderr)

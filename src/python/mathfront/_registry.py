@@ -105,6 +105,26 @@ def loaded() -> list[Backend]:
 
 
 def register(backend, *, replace: bool = False) -> Backend:
+    """Make ``backend`` selectable by its ``name`` (``mf.register_backend``).
+
+    ``backend`` is a :class:`mathfront.Backend` instance, a subclass of it
+    (instantiated with no arguments) or a callable returning an instance. Once
+    registered, its ``name`` works wherever a backend is named (``backend=``,
+    ``use_backend``, ``set_backend``, ``MATHFRONT_BACKEND``), ``mf.backends()``
+    lists it, and ``auto`` considers it, by ``priority``, for the calls its
+    ``dtypes`` cover. Every kernel built so far is dropped, so the next call
+    sees the change. Returns the registered instance.
+
+    ``replace=True`` replaces a backend of the same name, a built-in one
+    (``numpy``, ``cpp``, ``cuda``) included. Raises ``ValueError`` when the name
+    is empty or ``"auto"``, or is taken and ``replace`` is false; ``TypeError``
+    when ``backend`` is none of the three. Installed packages can register
+    through the ``mathfront.backends`` entry-point group instead;
+    docs/backends.md says how to write a backend.
+
+    >>> mf.register_backend(MyBackend())          # doctest: +SKIP
+    >>> mf.add(x, y, backend="mine")              # doctest: +SKIP
+    """
     backend = _instantiate(backend)
     name = backend.name
     if not isinstance(name, str) or not name or name == "auto":

@@ -133,8 +133,10 @@ class EnvSelection(Selection):
     def check(self) -> None:
         try:
             check_name(self.name)
-        except ValueError as e:
-            raise ValueError(f"{BACKEND_ENV}={self.name!r}: {e}") from None
+        except ValueError:
+            known = ", ".join(repr(n) for n in (AUTO, *_registry.names()))
+            raise ValueError(f"{BACKEND_ENV}={self.name!r} names no mathfront backend: set it "
+                             f"to one of {known}, or leave it unset for {AUTO!r}") from None
 
 
 class Verifying(Selection):

@@ -99,4 +99,20 @@ def info() -> dict:
         if status.available:
             entry.update(_registry.get(status.name).info())
         result["backends"].append(entry)
+    result["default_backend"] = _default_backend()
     return result
+
+
+def _default_backend() -> dict:
+    """The process default (set_backend, MATHFRONT_BACKEND or auto), and what is wrong
+    with it: the error every call without ``backend=`` would raise, if any."""
+    from . import _selection
+
+    chosen = _selection.PROCESS.chosen
+    try:
+        chosen.check()
+        _selection.require_available(chosen.name)
+        problem = None
+    except (ValueError, BackendUnavailableError) as e:
+        problem = str(e)
+    return {"name": chosen.name, "source": chosen.source, "problem": problem}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import operator
 import os
 import sys
+import warnings
 
 from . import _registry
 
@@ -37,14 +38,26 @@ def available_cpus() -> int:
 
 
 def _default() -> int:
+    """``MATHFRONT_NUM_THREADS``, or the CPUs available when it is unset or not a count.
+
+    A bad value warns (once: the result is kept) rather than raises: the
+    thread count changes how fast, never what, the kernels compute, and
+    ``python -m mathfront info`` must still run (docs/DECISIONS.md).
+    """
     value = os.environ.get(ENV_VAR, "").strip()
+    cpus = available_cpus()
     if not value:
-        return available_cpus()
+        return cpus
     try:
         n = int(value)
     except ValueError:
-        raise ValueError(f"{ENV_VAR}={value!r} must be an integer") from None
-    return _check(n, ENV_VAR)
+        n = 0
+    if n >= 1:
+        return n
+    warnings.warn(f"{ENV_VAR}={value!r} is not a thread count: set it to a whole number "
+                  f"of at least 1, or leave it unset; using {cpus}, the CPUs available",
+                  RuntimeWarning, stacklevel=3)
+    return cpus
 
 
 def _pool():

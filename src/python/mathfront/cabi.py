@@ -6,9 +6,11 @@ and accuracy), callable from Python and from Numba's ``@njit`` code::
     from numba import njit
     from mathfront.cabi import ffi, lib
 
+    lib.mf_sum_f64(ffi.from_buffer("double[]", x), x.size)   # Python: name the C type
+
     @njit
     def total(x):                      # x: a C-contiguous float64 array
-        return lib.mf_sum_f64(ffi.from_buffer(x), x.size)
+        return lib.mf_sum_f64(ffi.from_buffer(x), x.size)   # Numba infers it
 
 ``ffi`` is cffi's out-of-line ABI module generated from the header at build
 time; ``lib`` is the compiled extension ``mathfront._cpp`` itself, which

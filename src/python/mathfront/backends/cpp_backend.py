@@ -17,6 +17,7 @@ crosses into C twice at most.
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
@@ -26,6 +27,8 @@ from .._threads import get_num_threads
 from .base import Backend
 
 LEVEL_ENV = "MATHFRONT_CPU_LEVEL"
+#: The SIMD levels the kernels are compiled for, lowest first (src/cpp/core/cpu_features.hpp).
+LEVELS = ("baseline", "avx2", "avx512")
 
 
 def _kernel_array(x, dtype) -> np.ndarray:
@@ -100,6 +103,15 @@ def _dot(strict, call):
 _COMPUTE = {REDUCTION: _reduction, DOT: _dot}
 
 
+def bad_level(level: str, best: str) -> str:
+    """Why ``MATHFRONT_CPU_LEVEL=level`` cannot be used where ``best`` is the CPU's best."""
+    allowed = LEVELS[:LEVELS.index(best) + 1] if best in LEVELS else (best,)
+    choices = " or ".join([", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1 else allowed)
+    what = (f"above this CPU's best level, {best}" if level in LEVELS
+            else "an unknown CPU level")
+    return f"{LEVEL_ENV}={level!r} is {what}: set it to {choices}, or leave it unset for {best}"
+
+
 class CppBackend(Backend):
     name = "cpp"
     device = "cpu"
@@ -126,8 +138,11 @@ class CppBackend(Backend):
         if level:
             try:
                 _cpp.select_level(level)
-            except ValueError as e:
-                return f"{LEVEL_ENV}={level!r}: {e}"
+            except ValueError:
+                reason = bad_level(level, _cpp.best_level())
+                # Off without a word, auto would quietly run NumPy instead.
+                warnings.warn(f"{reason}; the cpp backend is off", RuntimeWarning, stacklevel=2)
+                return reason
         self._module = _cpp
         self._supported = {op: frozenset(d) for op, d in _cpp.supported().items()}
         _cpp.set_num_threads(get_num_threads())

@@ -11,7 +11,8 @@ import importlib.util
 from .._ops import Op
 from .base import Backend
 
-INSTALL_HINT = "pip install 'mathfront[cuda]'"
+#: What the cuda extra installs, named so that it works from a checkout as from PyPI.
+INSTALL_HINT = "pip install 'numba-cuda[cu12]', the cuda extra of mathfront"
 
 
 def _probe() -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 import numpy as np
 
@@ -98,7 +97,8 @@ def _check(args, mf) -> None:
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            raise BenchError("--plot needs matplotlib: pip install 'mathfront[bench]'") from None
+            raise BenchError("--plot needs matplotlib: pip install matplotlib "
+                             "(in mathfront's bench and test extras)") from None
 
 
 def main(args: argparse.Namespace) -> int:
@@ -106,7 +106,8 @@ def main(args: argparse.Namespace) -> int:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     except ImportError:
-        raise BenchError("the benchmark needs rich: pip install 'mathfront[bench]'") from None
+        raise BenchError("the benchmark needs rich: pip install rich "
+                         "(in mathfront's bench and test extras)") from None
     import mathfront as mf
 
     from . import report as reports
@@ -114,8 +115,8 @@ def main(args: argparse.Namespace) -> int:
 
     _check(args, mf)
     baseline = reports.load(args.compare) if args.compare else None
-    # A file or pipe gets the whole table, not 80 squeezed columns.
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    # The table fits 80 columns: a terminal's width, else $COLUMNS, else 80.
+    console = Console()
     quick = args.quick
     ops = args.ops or (case_sets.QUICK_OPS if quick else case_sets.DEFAULT_OPS)
     dtypes = args.dtypes or (case_sets.QUICK_DTYPES if quick else case_sets.DEFAULT_DTYPES)
@@ -156,16 +157,17 @@ def main(args: argparse.Namespace) -> int:
         raise BenchError(f"{args.compare} has no case in common with this run")
     median, regressed = reports.regressions(changes, args.threshold)
     flagged = {c.key for c in regressed}
+    plain = {"markup": False, "highlight": False}  # "[cpp, 2 thr]" is no markup
+    console.print(f"speed-ups over NumPy, {args.compare} -> this run:", **plain)
     for c in sorted(changes, key=lambda c: c.ratio):
-        verdict = ("[red]REGRESSED[/]" if c.key in flagged
-                   else "faster" if c.ratio > 1 else "slower")
-        console.print(f"{c.label}: speed-up {c.before:.2f}x -> {c.after:.2f}x "
-                      f"({100 * (c.ratio - 1):+.0f}%, may drop {100 * c.margin:.0f}%) {verdict}")
-    console.print(f"median change over {len(changes)} cases: {100 * (median - 1):+.0f}%")
+        console.print(c.describe(c.key in flagged), style="red" if c.key in flagged else None,
+                      **plain)
+    console.print(f"median change over {len(changes)} cases: "
+                  f"{100 * abs(median - 1):.0f}% {'faster' if median > 1 else 'slower'}", **plain)
     if regressed:
-        console.print(f"[red]{len(regressed)} case(s) regressed beyond the "
-                      f"{100 * args.threshold:g}% threshold:[/] "
-                      + "; ".join(c.label for c in regressed))
+        console.print(f"{len(regressed)} case(s) regressed beyond the "
+                      f"{100 * args.threshold:g}% threshold: "
+                      + "; ".join(c.label for c in regressed), style="red", **plain)
         return 1
     console.print(f"no regression beyond the {100 * args.threshold:g}% threshold")
     return 0

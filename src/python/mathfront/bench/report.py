@@ -19,14 +19,35 @@ class BenchError(Exception):
     """A problem with the user's arguments or files: one line, exit status 2."""
 
 
+#: Files --compare reads: /1 wrote medians as "seconds" and "gbs", but its
+#: "speedup" and "noise", all that a comparison reads, mean what they mean now.
+READABLE_SCHEMAS = ("mathfront.bench/1", SCHEMA)
+
+
 def _key(r: dict) -> tuple:
     return (r["op"], r["dtype"], r["size"], r["backend"], r["threads"])
 
 
+def size_text(n: int) -> str:
+    """An element count as typed on the command line: 1000 -> 1e3, 2500000 -> 2.5e6."""
+    if n < 1000:
+        return str(n)
+    exponent = len(str(n)) - 1
+    mantissa = f"{n / 10 ** exponent:.3g}"
+    return f"{mantissa}e{exponent}" if round(float(mantissa) * 10 ** exponent) == n else str(n)
+
+
+def _case(op: str, dtype: str, size: int) -> str:
+    return f"{op} {dtype} {size_text(size)}"
+
+
+def _where(backend: str, threads: int | None) -> str:
+    return backend if threads is None else f"{backend}, {threads} thr"
+
+
 def _label(key: tuple) -> str:
     op, dtype, size, backend, threads = key
-    where = backend if threads is None else f"{backend}, {threads} thread{'s' * (threads > 1)}"
-    return f"{op} {dtype} n={size:g} [{where}]"
+    return f"{_case(op, dtype, size)} [{_where(backend, threads)}]"
 
 
 def _time(seconds: float) -> str:
@@ -36,26 +57,56 @@ def _time(seconds: float) -> str:
     return f"{seconds / 1e-9:.3g} ns"
 
 
-def table(report: dict):
-    """A rich Table of the results, NumPy's rows first in each group."""
-    from rich.table import Table
+def _gbs(gbs: float) -> str:
+    return f"{gbs:.0f}" if gbs >= 100 else f"{gbs:.1f}" if gbs >= 10 else f"{gbs:.2f}"
 
-    bw = report["bandwidth_gbs"]
-    title = (f"{report['machine']['cpu']}, SIMD {report['machine']['simd_level']}; bandwidth "
-             + ", ".join(f"{t} thr: copy {b['copy']:.1f} / triad {b['triad']:.1f} GB/s"
-                         for t, b in bw.items()))
-    t = Table(title=title, title_justify="left")
-    for column in ("op", "dtype", "size", "backend", "threads", "time", "± spread", "GB/s",
-                   "% bw", "speed-up", "launch"):
-        t.add_column(column, justify="left" if column in ("op", "dtype", "backend") else "right")
-    for r in report["results"]:
-        t.add_row(
-            r["op"], r["dtype"], f"{r['size']:g}", r["backend"], str(r["threads"] or "-"),
-            _time(r["seconds"]), f"{100 * r['spread']:.0f}%", f"{r['gbs']:.2f}",
-            f"{r['bandwidth_pct']:.0f}", f"{r['speedup']:.2f}x",
-            _time(r["launch_seconds"]) if r["launch_seconds"] else "-",
-        )
-    return t
+
+def _share(pct: float | None) -> str:
+    if pct is None:
+        return "-"  # a device's kernels: the triad is the host's memory
+    # Above 100%: the data sat in a cache, faster than the memory measured.
+    return f"{pct:.0f}*" if pct > 100 else f"{pct:.0f}"
+
+
+def title(report: dict) -> str:
+    machine = report["machine"]
+    triads = ", ".join(f"{b['triad']:.1f} GB/s on {t} thr"
+                       for t, b in report["bandwidth_gbs"].items())
+    return f"{machine['cpu']}, SIMD {machine['simd_level']}; memory (triad): {triads}"
+
+
+def legend(report: dict) -> str:
+    rounds = report["settings"]["rounds"]
+    return f"Best of {rounds} rounds (± spread); % bw of the triad, *: over 100%, in cache"
+
+
+def table(report: dict):
+    """The results as rich renders them: the machine, a table (NumPy's row first in
+    each case; every figure of the best round) that fits 80 columns, a legend."""
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    results = report["results"]
+    launch = any(r["launch_seconds"] is not None for r in results)  # only device rows have it
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    columns = ["case", "backend", "time", "±", "GB/s", "% bw", "speed-up"] + ["launch"] * launch
+    for column in columns:
+        left = column in ("case", "backend")
+        t.add_column(column, justify="left" if left else "right", no_wrap=column != "case",
+                     overflow="fold")
+    shown = None
+    for r in results:
+        case = _case(r["op"], r["dtype"], r["size"])
+        row = [case if case != shown else "", _where(r["backend"], r["threads"]),
+               _time(r["seconds"]), f"{100 * r['spread']:.0f}%", _gbs(r["gbs"]),
+               _share(r["bandwidth_pct"]), f"{r['speedup']:.2f}x"]
+        if launch:
+            row.append(_time(r["launch_seconds"]) if r["launch_seconds"] is not None else "")
+        t.add_row(*row)
+        shown = case
+    return Group(Text(title(report)), t, Text(legend(report)))
 
 
 def save(report: dict, path: str) -> None:
@@ -72,7 +123,7 @@ def load(path: str) -> dict:
         raise BenchError(f"cannot read baseline {path}: {e.strerror}") from None
     except json.JSONDecodeError as e:
         raise BenchError(f"baseline {path} is not JSON: {e.msg} at line {e.lineno}") from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+    if not isinstance(data, dict) or data.get("schema") not in READABLE_SCHEMAS:
         raise BenchError(f"baseline {path} is not a mathfront bench file (schema {SCHEMA})")
     for r in data.get("results", []):
         if not {"op", "dtype", "size", "backend", "threads", "speedup"} <= set(r):
@@ -97,9 +148,22 @@ class Change:
 
     @property
     def label(self) -> str:
-        from rich.markup import escape
+        return _label(self.key)
 
-        return escape(_label(self.key))  # "[cpp, 2 threads]" is not markup
+    def describe(self, flagged: bool = False) -> str:
+        """One line: the two speed-ups, the change in plain words, and the verdict.
+
+        "N% slower": the speed-up over NumPy fell by N%; "limit": how far it may
+        fall (threshold plus noise); ``flagged``: among the cases ``regressions`` names.
+        """
+        change = round(100 * abs(self.ratio - 1))
+        moved = ("unchanged" if change == 0
+                 else f"{change}% {'faster' if self.ratio > 1 else 'slower'}")
+        line = f"{self.label}: {self.before:.2f}x -> {self.after:.2f}x, {moved}"
+        limit = f"limit {min(100, round(100 * self.margin))}%"
+        if flagged:
+            return f"{line}: REGRESSED ({limit if self.regressed else 'the median fell too'})"
+        return f"{line} ({limit})" if self.ratio < 1 and change else line
 
 
 def compare(baseline: dict, current: dict, threshold: float = DEFAULT_THRESHOLD) -> list[Change]:

@@ -16,20 +16,32 @@ from .. import _registry
 from .cases import Case
 from .timing import Timed, interleaved
 
-SCHEMA = "mathfront.bench/1"
+SCHEMA = "mathfront.bench/2"
 
 
 def git_revision() -> str | None:
-    """The revision of the checkout mathfront was installed from, when known."""
+    """The git revision mathfront was built from, when known.
+
+    ``$MATHFRONT_GIT_REVISION`` first; then, when mathfront runs from its own
+    checkout (an editable install), what is checked out now; else what the
+    build recorded (cmake/revision.cmake: git's, or an sdist's REVISION).
+    """
     if os.environ.get("MATHFRONT_GIT_REVISION"):
         return os.environ["MATHFRONT_GIT_REVISION"]
-    here = Path(mf.__file__).resolve().parent
+    root = Path(mf.__file__).resolve().parents[3]  # <root>/src/python/mathfront/__init__.py
+    if (root / ".git").exists() and (root / "pyproject.toml").is_file():
+        try:
+            out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                 capture_output=True, text=True, timeout=5)
+            if out.returncode == 0 and out.stdout.strip():
+                return out.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
     try:
-        out = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
+        from mathfront._revision import REVISION
+    except ImportError:  # built without CMake's step, or by an older build
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return REVISION
 
 
 def bandwidth(threads: int) -> dict:
@@ -99,11 +111,13 @@ def run(cases: list[Case], backends: list[str], threads: list[int], *, rounds: i
             results.append({
                 "op": case.op, "dtype": case.dtype, "size": case.size,
                 "backend": backend, "threads": t,
-                "seconds": s.median, "spread": s.spread, "rounds": s.seconds,
+                # Every figure is of the best round (see Samples.best): the
+                # time, GB/s and the speed-up, which also carries how noisy
+                # both sides were, for regression checks.
+                "seconds": s.best, "median_seconds": s.median, "spread": s.spread,
+                "rounds": s.seconds,
                 "launch_seconds": (sorted(s.launch)[len(s.launch) // 2] if s.launch else None),
-                "gbs": case.nbytes() / s.median / 1e9,
-                # Speed-ups compare the best rounds (see Samples.best), and
-                # carry how noisy both sides were, for regression checks.
+                "gbs": case.nbytes() / s.best / 1e9,
                 "speedup": reference.best / s.best,
                 "noise": max(s.noise, reference.noise),
             })
@@ -116,7 +130,9 @@ def report(results: list[dict], bandwidths: dict, settings: dict) -> dict:
     """The whole run as one JSON-ready document (schema: docs/bench.md)."""
     for r in results:
         bw = bandwidths.get(str(r["threads"] or 1)) or next(iter(bandwidths.values()))
-        r["bandwidth_pct"] = 100 * r["gbs"] / bw["triad"]
+        # The triad is the host's memory: no measure for a device's kernels.
+        device = r["launch_seconds"] is not None
+        r["bandwidth_pct"] = None if device else 100 * r["gbs"] / bw["triad"]
     return {
         "schema": SCHEMA,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
