@@ -128,9 +128,11 @@ def bad_elementwise_outs(shape, dtype):
     any dtype ``casting`` allows and any shape the operands broadcast to are fine)."""
     read_only = np.full(shape, SENTINEL, dtype)
     read_only.flags.writeable = False
+    larger_read_only = np.full((2, *shape), SENTINEL, dtype)  # NumPy's out rules' own path
+    larger_read_only.flags.writeable = False
     unsafe = "int64" if dtype.startswith("float") else "uint8"  # not of the same kind
     return [np.full((*shape, 2), SENTINEL, dtype), np.full((2,), SENTINEL, dtype),
-            np.full(shape, SENTINEL, unsafe), read_only, [SENTINEL] * 3]
+            np.full(shape, SENTINEL, unsafe), read_only, larger_read_only, [SENTINEL] * 3]
 
 
 @pytest.mark.parametrize("op", ELEMENTWISE, ids=lambda op: op.name)

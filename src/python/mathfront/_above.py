@@ -79,8 +79,12 @@ def elementwise(op: Op, run, call, later: dict, plain_of=None):
     casting = later.get("casting", "same_kind")
     dtype = later.get("dtype")
     on_device = any(_checks.is_device_array(x) for x in (*operands, out))
+    if on_device and not later:
+        return run(*operands, out)  # the engine checks its out (exactly the result's)
     if not on_device:
         operands = [_host(op, x, i) for i, x in enumerate(operands)]
+        if out is not None and not out.flags.writeable:
+            raise ValueError("output array is read-only")  # NumPy's words
     keys = [_loop_key(_checks.operand_type(x)) for x in operands]
     fixed = {} if dtype is None else {"signature": (*[None] * n, np.dtype(dtype))}
     # NumPy's loop for these operands, checked against casting= (the inputs'
