@@ -6,6 +6,13 @@
 // arguments) are recomputed by the caller with libm, so no branch sits in the
 // vector loop. Included inside each level's namespace: no std:: calls.
 //
+// Floating-point flags (common/fp_status.hpp): on the fast range these raise
+// none but inexact, and libm raises C99's on the rest (log(0) divide by zero,
+// exp(1000) overflow, ...). The range tests compare bits as integers: an
+// ordered comparison of a NaN raises invalid, and NumPy's exp(NaN) raises
+// nothing. Clamped inputs keep what GCC may compute speculatively (built
+// with -fno-trapping-math, see CMakeLists.txt) from raising anything.
+//
 // Methods: Cody-Waite range reduction with polynomial kernels (Cephes for
 // sin/cos, fdlibm for log, a degree-13 Taylor series for exp), integer
 // conversions through the 1.5 * 2^52 "magic number" so that no double<->int64
@@ -17,27 +24,33 @@ namespace vmath {
 
 // Bit tricks on unsigned integers: their arithmetic wraps instead of being undefined.
 using u64 = unsigned long long;
+using i64 = long long;
 inline u64 bits_of(double x) { return __builtin_bit_cast(u64, x); }
 inline double from_bits(u64 b) { return __builtin_bit_cast(double, b); }
+// |x|'s bits as a signed integer: ordered as |x| is, NaN above infinity.
+inline i64 abs_bits(double x) { return i64(bits_of(x) & 0x7fffffffffffffffULL); }
+// x's bits as a signed integer: ordered as x is for x >= +0; negative x (and
+// -NaN) are negative.
+inline i64 signed_bits(double x) { return i64(bits_of(x)); }
 
 constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
 
 // ---- exp ----------------------------------------------------------------------------
 
-constexpr double kExpHi = 709.0;   // exp(709) < DBL_MAX: 2^k stays a normal number
-constexpr double kExpLo = -708.0;  // exp(-708) > DBL_MIN: no subnormal result
+// |x| <= 708: exp(708) < DBL_MAX and exp(-708) > DBL_MIN, so 2^k stays a
+// normal number and no result is subnormal.
+constexpr i64 kExpMaxBits = 0x4086200000000000LL;  // bits of 708.0
 
-inline bool fast_exp(double x) { return (x >= kExpLo) & (x <= kExpHi); }
+inline bool fast_exp(double x) { return abs_bits(x) <= kExpMaxBits; }
 
 inline double exp(double x) {
     constexpr double kLog2e = 1.4426950408889634074;
     constexpr double kLn2Hi = 6.93147180369123816490e-01;  // ln2 to 32 bits: k*kLn2Hi is exact
     constexpr double kLn2Lo = 1.90821492927058770002e-10;
-    // Out of range (and NaN, which fails every comparison): the caller recomputes
-    // those with libm. Single comparisons, not fast_exp(): a bool would stop GCC
-    // from vectorising the selects.
-    x = x <= kExpHi ? x : 0.0;
-    x = x >= kExpLo ? x : 0.0;
+    // Out of range (and NaN): the caller recomputes those with libm. The
+    // comparison inline, not fast_exp(): a bool would stop GCC from
+    // vectorising the select.
+    x = abs_bits(x) <= kExpMaxBits ? x : 0.0;
     double kd = x * kLog2e + kMagic;
     u64 k = bits_of(kd) - bits_of(kMagic);  // round(x / ln2), as a two's complement integer
     kd -= kMagic;
@@ -61,7 +74,13 @@ inline double exp(double x) {
 
 // ---- log ----------------------------------------------------------------------------
 
-inline bool fast_log(double x) { return (x >= 2.2250738585072014e-308) & (x <= 1.7976931348623157e308); }
+constexpr i64 kMinNormalBits = 0x0010000000000000LL;  // DBL_MIN
+constexpr i64 kMaxFiniteBits = 0x7fefffffffffffffLL;  // DBL_MAX
+
+// Positive, normal and finite.
+inline bool fast_log(double x) {
+    return (signed_bits(x) >= kMinNormalBits) & (signed_bits(x) <= kMaxFiniteBits);
+}
 
 inline double log(double x) {
     constexpr double kLn2Hi = 6.93147180369123816490e-01;
@@ -72,8 +91,8 @@ inline double log(double x) {
                      Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
                      Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
                      Lg7 = 1.479819860511658591e-01;
-    x = x >= 2.2250738585072014e-308 ? x : 1.0;  // the caller recomputes these with libm
-    x = x <= 1.7976931348623157e308 ? x : 1.0;
+    x = signed_bits(x) >= kMinNormalBits ? x : 1.0;  // the caller recomputes these with libm
+    x = signed_bits(x) <= kMaxFiniteBits ? x : 1.0;
     u64 b = bits_of(x);
     u64 field = (b >> 52) & 0x7ff;
     double m = from_bits((b & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);  // in [1, 2)
@@ -96,9 +115,9 @@ inline double log(double x) {
 // ---- sin, cos -----------------------------------------------------------------------
 
 // Beyond this the three-part reduction by pi/4 loses bits; libm takes over.
-constexpr double kTrigMax = 1.0e8;
+constexpr i64 kTrigMaxBits = 0x4197d78400000000LL;  // bits of 1e8
 
-inline bool fast_trig(double x) { return (x >= -kTrigMax) & (x <= kTrigMax); }
+inline bool fast_trig(double x) { return abs_bits(x) <= kTrigMaxBits; }
 
 // sin(z) and cos(z) on |z| <= pi/4 (Cephes sin.c coefficients).
 inline double sin_kernel(double z, double zz) {
