@@ -362,3 +362,26 @@ def test_default_backend_and_converted_calls(backend):
         assert_same_warnings("divide", x, y, backend=backend)
         with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
             mf.divide(x, y, backend=backend)
+
+
+def test_c_abi_flags_of_reductions():
+    """The C ABI's mean of nothing is NumPy's 0 / 0: invalid, in the caller's flags."""
+    if not {s.name: s.available for s in mf.backends()}["cpp"]:
+        pytest.skip("the C ABI lives in the cpp backend's extension")
+    if platform.machine() not in ("x86_64", "AMD64"):
+        pytest.skip("FE_* values below are x86's")
+    from mathfront.cabi import ffi, lib
+
+    libm = ctypes.CDLL(ctypes.util.find_library("m"))
+    fe_invalid, fe_divbyzero, fe_overflow, fe_all = 0x01, 0x04, 0x08, 0x3D
+    cases = [(lambda: lib.mf_mean_f64(ffi.NULL, 0), fe_invalid),
+             (lambda: lib.mf_var_f64(ffi.from_buffer("double[]", np.array([1.0, 2.0])), 2, 2.0),
+              fe_divbyzero),
+             (lambda: lib.mf_sum_f64(ffi.from_buffer("double[]", np.array([1e308, 1e308])), 2),
+              fe_overflow),
+             (lambda: lib.mf_max_f64(ffi.from_buffer("double[]", np.array([np.nan, 1.0])), 2), 0)]
+    for call, flags in cases:
+        libm.feclearexcept(fe_all)
+        call()
+        assert libm.fetestexcept(fe_invalid | fe_divbyzero | fe_overflow) == flags
+    libm.feclearexcept(fe_all)

@@ -190,7 +190,8 @@ const char* warning_text(int bit, bool skip_nan) {
     switch (bit) {
         case kWarnEmptyMean: return "Mean of empty slice";
         case kWarnAllNan: return "All-NaN slice encountered";
-        default: return skip_nan ? "Degrees of freedom <= 0 for slice." : "Degrees of freedom <= 0 for slice";
+        default:  // nanvar's has NumPy's full stop
+            return skip_nan ? "Degrees of freedom <= 0 for slice." : "Degrees of freedom <= 0 for slice";
     }
 }
 
@@ -297,11 +298,9 @@ PyObject* reduction_entry(Reduction op, PyObject* fallback, PyObject* const* arg
     }
     // NumPy's mean and var divide by the count last: an array result through
     // np.divide, a float64 scalar through Python's float division.
-    const int divide = (reported.warnings & kWarnDivideByZero ? kFpDivideByZero : 0) |
-                       (reported.warnings & kWarnDivideInvalid ? kFpInvalid : 0);
     const bool scalar = out_ndim == 0 && out_dtype == DType::f64;
     if (!report_reduction_fp(spec.family, reported.fp) ||
-        !report_fp(scalar ? "scalar divide" : "divide", divide))
+        !report_fp(scalar ? "scalar divide" : "divide", divide_flags(reported.warnings)))
         return nullptr;
     return out_arg == Py_None ? PyArray_Return(array(out.release())) : out.release();
 }
@@ -326,7 +325,7 @@ PyObject* dot_entry(PyObject* fallback, PyObject* const* args, Py_ssize_t nargs)
     {
         WithoutGil nogil;
         fp = dot(dx, PyArray_BYTES(x), PyArray_STRIDE(x, 0), PyArray_BYTES(y), PyArray_STRIDE(y, 0),
-            PyArray_DIM(x, 0), result);
+                 PyArray_DIM(x, 0), result);
     }
     if (out_arg != Py_None) {
         std::memcpy(PyArray_BYTES(array(out_arg)), result, itemsize(dx));

@@ -130,8 +130,10 @@ template <Reduction op, class T> ReduceOut<op, T> reduce(const T* x, int64_t n, 
     const bool reduced = true;
     R result{};
     keeping_flags([&] {
-        return mf::reduce({op, dtype_of<T>(), 1, &shape, &stride, reinterpret_cast<const char*>(x),
-                           &reduced, reinterpret_cast<char*>(&result), &out_stride, ddof}).fp;
+        const mf::Reported r =
+            mf::reduce({op, dtype_of<T>(), 1, &shape, &stride, reinterpret_cast<const char*>(x),
+                        &reduced, reinterpret_cast<char*>(&result), &out_stride, ddof});
+        return r.fp | mf::divide_flags(r.warnings);  // mean of nothing: 0 / 0, invalid
     });
     last_status = MF_OK;
     return result;

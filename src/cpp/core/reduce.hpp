@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "../common/dtype.hpp"
+#include "../common/fp_status.hpp"
 #include "../common/ops.hpp"
 #include "strided.hpp"
 
@@ -19,6 +20,12 @@ enum ReduceWarning : int {
     kWarnDivideByZero = 8,
     kWarnDivideInvalid = 16,
 };
+
+// The floating-point flags (common/fp_status.hpp) of that division.
+inline int divide_flags(int warnings) {
+    return (warnings & kWarnDivideByZero ? kFpDivideByZero : 0) |
+           (warnings & kWarnDivideInvalid ? kFpInvalid : 0);
+}
 
 struct ReduceCall {
     Reduction op;
