@@ -10,6 +10,8 @@
 #endif
 #define PY_ARRAY_UNIQUE_SYMBOL MATHFRONT_ARRAY_API
 #define NPY_NO_DEPRECATED_API NPY_2_0_API_VERSION
+// NumPy >= 2.0 at run time (pyproject.toml): its C API, PyUFunc_GiveFloatingpointErrors included.
+#define NPY_TARGET_VERSION NPY_2_0_API_VERSION
 #include <numpy/arrayobject.h>
 
 #include <cstdint>

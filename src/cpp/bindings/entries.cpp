@@ -14,6 +14,7 @@
 #include "../core/elementwise.hpp"
 #include "../core/reduce.hpp"
 #include "arrays.hpp"
+#include "fp_errors.hpp"
 
 namespace mf::py {
 
@@ -71,6 +72,10 @@ bool has_negative(const Operand& o, DType d) {
     }
     return value < 0;
 }
+
+// The ufunc's name, as NumPy's messages give it.
+const char* numpy_name(Binary op) { return spec(op).name; }
+const char* numpy_name(Unary op) { return op == Unary::abs ? "absolute" : spec(op).name; }
 
 template <class OpId, int NIn>
 PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
@@ -185,16 +190,22 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
             if (PyArray_DIM(a, d) != 1) strides[offset + d] = PyArray_STRIDE(a, d);
     }
     if (scalar_result) {
-        elementwise(op, dtype, space);  // one element: not worth releasing the GIL
+        // One element: not worth releasing the GIL. The scalar is NumPy's even
+        // when its error state raises (as for `out` below).
+        const int fp = elementwise(op, dtype, space);
         PyArray_Descr* descr = PyArray_DescrFromType(type_number(out_dtype));
-        PyObject* scalar = PyArray_Scalar(value, descr, nullptr);
+        Ref scalar(PyArray_Scalar(value, descr, nullptr));
         Py_DECREF(descr);
-        return scalar;
+        if (!scalar.get() || !report_fp(numpy_name(op), fp)) return nullptr;
+        return scalar.release();
     }
+    int fp;
     {
         WithoutGil nogil;
-        elementwise(op, dtype, space);
+        fp = elementwise(op, dtype, space);
     }
+    // As NumPy: `out` holds the results even when its error state raises.
+    if (!report_fp(numpy_name(op), fp)) return nullptr;
     return out_arg == Py_None ? PyArray_Return(array(out.release())) : out.release();
 }
 
@@ -214,12 +225,23 @@ bool normalize_axis(PyObject* item, int ndim, bool* reduced) {
     return true;
 }
 
-const char* warning_text(int bit) {
+const char* warning_text(int bit, bool skip_nan) {
     switch (bit) {
         case kWarnEmptyMean: return "Mean of empty slice";
         case kWarnAllNan: return "All-NaN slice encountered";
-        default: return "Degrees of freedom <= 0 for slice";
+        default:  // nanvar's has NumPy's full stop
+            return skip_nan ? "Degrees of freedom <= 0 for slice." : "Degrees of freedom <= 0 for slice";
     }
+}
+
+// A reduction's floating-point flags, each under the name NumPy's own
+// implementation gives it: sums and products are ufunc reductions
+// ("reduce"); var and std subtract the mean (inf - inf: "invalid value
+// encountered in subtract") and square (overflow, underflow: "square").
+bool report_reduction_fp(Family family, int fp) {
+    if (family != Family::Moments) return report_fp("reduce", fp);
+    return report_fp("subtract", fp & (kFpInvalid | kFpDivideByZero)) &&
+           report_fp("square", fp & (kFpOverflow | kFpUnderflow));
 }
 
 // x, axis, keepdims, out[, dtype | ddof]
@@ -306,15 +328,22 @@ PyObject* reduction_entry(Reduction op, PyObject* self, PyObject* const* args, P
     }
     ReduceCall call{op, dtype, ndim, PyArray_DIMS(x), PyArray_STRIDES(x), PyArray_BYTES(x),
                     reduced, PyArray_BYTES(o), out_strides, ddof};
-    int warnings;
+    Reported reported;
     {
         WithoutGil nogil;
-        warnings = reduce(call);
+        reported = reduce(call);
     }
     for (int bit : {kWarnEmptyMean, kWarnAllNan, kWarnDof}) {
-        if ((warnings & bit) && PyErr_WarnEx(PyExc_RuntimeWarning, warning_text(bit), 1) < 0)
+        if ((reported.warnings & bit) &&
+            PyErr_WarnEx(PyExc_RuntimeWarning, warning_text(bit, spec.skip_nan), 1) < 0)
             return nullptr;
     }
+    // NumPy's mean and var divide by the count last: an array result through
+    // np.divide, a float64 scalar through Python's float division.
+    const bool scalar = out_ndim == 0 && out_dtype == DType::f64;
+    if (!report_reduction_fp(spec.family, reported.fp) ||
+        !report_fp(scalar ? "scalar divide" : "divide", divide_flags(reported.warnings)))
+        return nullptr;
     return out_arg == Py_None ? PyArray_Return(array(out.release())) : out.release();
 }
 
@@ -335,16 +364,19 @@ PyObject* dot_entry(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (out_arg != Py_None && !usable_out(out_arg, dx, 0, nullptr))
         return defer(self, args, nargs);
     alignas(8) char result[8];
+    int fp;
     {
         WithoutGil nogil;
-        dot(dx, PyArray_BYTES(x), PyArray_STRIDE(x, 0), PyArray_BYTES(y), PyArray_STRIDE(y, 0),
-            PyArray_DIM(x, 0), result);
+        fp = dot(dx, PyArray_BYTES(x), PyArray_STRIDE(x, 0), PyArray_BYTES(y), PyArray_STRIDE(y, 0),
+                 PyArray_DIM(x, 0), result);
     }
     if (out_arg != Py_None) {
         std::memcpy(PyArray_BYTES(array(out_arg)), result, itemsize(dx));
+        if (!report_fp("dot", fp)) return nullptr;  // after writing out, as NumPy
         Py_INCREF(out_arg);
         return out_arg;
     }
+    if (!report_fp("dot", fp)) return nullptr;
     PyArray_Descr* descr = PyArray_DescrFromType(type_number(dx));
     PyObject* scalar = PyArray_Scalar(result, descr, nullptr);
     Py_DECREF(descr);

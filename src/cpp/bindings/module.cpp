@@ -7,6 +7,7 @@
 
 #define MATHFRONT_IMPORTS_ARRAY
 #include "arrays.hpp"
+#include "fp_errors.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -54,6 +55,7 @@ py::dict supported() {
 
 PYBIND11_MODULE(_cpp, m) {
     if (_import_array() < 0) throw py::error_already_set();
+    if (_import_umath() < 0) throw py::error_already_set();  // for fp_errors.hpp
     m.doc() = "mathfront's compiled CPU kernels (see mathfront.backends.cpp_backend)";
     m.def("bind", &bind, py::arg("op"), py::arg("fallback"), py::arg("defaults") = py::tuple(),
           "A callable computing `op` in C++ that passes the calls it cannot take to `fallback`:\n"

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "../common/dtype.hpp"
+#include "../common/fp_status.hpp"
 #include "../core/elementwise.hpp"
 #include "../common/ops.hpp"
 #include "../core/reduce.hpp"
@@ -56,6 +57,16 @@ template <class T> bool any_negative(const T* x, int64_t n) {
     return false;
 }
 
+// C has no np.errstate: the flags a call raised, in any of the pool's
+// threads, are left set in the caller's own floating-point status, as if it
+// had computed everything itself (fetestexcept reads them), together with
+// those it had set before (the core clears them while it runs).
+template <class F> void keeping_flags(F&& call) {
+    const int before = mf::fp_status();
+    const int raised = call();
+    if (before | raised) mf::fp_raise(before | raised);
+}
+
 template <class... Ptr> int check(int64_t n, Ptr... pointers) {
     if (n < 0) return MF_ERR_LENGTH;
     if (n > 0 && ((pointers == nullptr) || ...)) return MF_ERR_NULL;
@@ -88,7 +99,7 @@ int binary(const T* a, const T* b, BinaryOut<op, T>* out, int64_t n) {
     put(space, 0, out);
     put(space, 1, a);
     put(space, 2, b);
-    mf::elementwise(op, dtype_of<T>(), space);
+    keeping_flags([&] { return mf::elementwise(op, dtype_of<T>(), space); });
     return MF_OK;
 }
 
@@ -101,7 +112,7 @@ template <Unary op, class T> int unary(const T* x, UnaryOut<op, T>* out, int64_t
     mf::Space space = space_1d(n);
     put(space, 0, out);
     put(space, 1, x);
-    mf::elementwise(op, dtype_of<T>(), space);
+    keeping_flags([&] { return mf::elementwise(op, dtype_of<T>(), space); });
     return MF_OK;
 }
 
@@ -118,8 +129,12 @@ template <Reduction op, class T> ReduceOut<op, T> reduce(const T* x, int64_t n, 
     const int64_t shape = n, stride = sizeof(T), out_stride = 0;
     const bool reduced = true;
     R result{};
-    mf::reduce({op, dtype_of<T>(), 1, &shape, &stride, reinterpret_cast<const char*>(x), &reduced,
-                reinterpret_cast<char*>(&result), &out_stride, ddof});
+    keeping_flags([&] {
+        const mf::Reported r =
+            mf::reduce({op, dtype_of<T>(), 1, &shape, &stride, reinterpret_cast<const char*>(x),
+                        &reduced, reinterpret_cast<char*>(&result), &out_stride, ddof});
+        return r.fp | mf::divide_flags(r.warnings);  // mean of nothing: 0 / 0, invalid
+    });
     last_status = MF_OK;
     return result;
 }
@@ -127,8 +142,10 @@ template <Reduction op, class T> ReduceOut<op, T> reduce(const T* x, int64_t n, 
 template <class T> T dot(const T* a, const T* b, int64_t n) {
     if (int status = check(n, a, b)) return failed<T>(status);
     T result{};
-    mf::dot(dtype_of<T>(), reinterpret_cast<const char*>(a), sizeof(T),
-            reinterpret_cast<const char*>(b), sizeof(T), n, reinterpret_cast<char*>(&result));
+    keeping_flags([&] {
+        return mf::dot(dtype_of<T>(), reinterpret_cast<const char*>(a), sizeof(T),
+                       reinterpret_cast<const char*>(b), sizeof(T), n, reinterpret_cast<char*>(&result));
+    });
     last_status = MF_OK;
     return result;
 }

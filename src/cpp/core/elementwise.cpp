@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "../common/fp_status.hpp"
 #include "../kernels/table.hpp"
 #include "thread_pool.hpp"
 
@@ -107,10 +108,10 @@ struct Loop {
     }
 };
 
-void run(const Loop& loop, Space& space) {
+int run(const Loop& loop, Space& space) {
     simplify(space, kSortAxes | kFlipAxes);  // operand 0, the output, in memory order
     const int64_t total = space.size();
-    if (total == 0) return;
+    if (total == 0) return 0;
     // Work, in bytes of memory traffic; compute-bound ops count for more.
     const int64_t bytes = total * (loop.out_size + loop.nin * loop.in_size) * loop.cost;
     Loop l = loop;
@@ -134,7 +135,9 @@ void run(const Loop& loop, Space& space) {
                      });
         if (l.stream) l.k->store_fence();
     };
-    parallel_for(ntasks, task);
+    fp_clear();
+    const int workers = parallel_for(ntasks, task);
+    return workers | fp_take();
 }
 
 }  // namespace
@@ -142,18 +145,23 @@ void run(const Loop& loop, Space& space) {
 // The cost of an op (the op table's, measured: exp, log, sin, cos and power
 // take about 8 times longer per element than add) makes costly ops go
 // parallel on smaller arrays.
-void elementwise(Binary op, DType in, Space space) {
+int elementwise(Binary op, DType in, Space space) {
     const KernelTable& k = kernels();
     Loop loop{&k, 2, k.binary[int(op)][int(in)], {}, itemsize(in),
               itemsize(result_dtype(op, in)), false, spec(op).cost};
-    run(loop, space);
+    const int fp = run(loop, space);
+    // maximum and minimum do no arithmetic: their one flag is the invalid of
+    // an ordered comparison with NaN (a > b), where NumPy compares quietly.
+    // Dropped here, the kernels keep their single compare and blend (a quiet
+    // comparison has no SSE instruction, and GCC vectorises none).
+    return op == Binary::maximum || op == Binary::minimum ? 0 : fp;
 }
 
-void elementwise(Unary op, DType in, Space space) {
+int elementwise(Unary op, DType in, Space space) {
     const KernelTable& k = kernels();
     Loop loop{&k, 1, {}, k.unary[int(op)][int(in)], itemsize(in), itemsize(result_dtype(op, in)),
               false, spec(op).cost};
-    run(loop, space);
+    return run(loop, space);
 }
 
 }  // namespace mf

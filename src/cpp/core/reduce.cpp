@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "../common/fp_status.hpp"
 #include "../kernels/table.hpp"
 #include "../common/states.hpp"
 #include "thread_pool.hpp"
@@ -32,13 +33,12 @@ void gather(char* dst, const char* src, int64_t stride, int64_t n, int64_t size)
     for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * size, src + i * stride, size);
 }
 
+// Returns the floating-point flags raised by other threads (see parallel_for).
 template <class F>
-void run_tasks(int64_t ntasks, bool parallel, F&& task) {
-    if (parallel) {
-        parallel_for(ntasks, task);
-    } else {
-        for (int64_t t = 0; t < ntasks; ++t) task(t);
-    }
+int run_tasks(int64_t ntasks, bool parallel, F&& task) {
+    if (parallel) return parallel_for(ntasks, task);
+    for (int64_t t = 0; t < ntasks; ++t) task(t);
+    return 0;
 }
 
 // ---- the families: their states, slabs and how they finish -------------------------
@@ -67,8 +67,11 @@ struct SumFamily {
     };
     static void finish(const State& s, const Context& c, char* out) {
         if (c.variant == Variant::Mean) {
-            if (s.count == 0) c.warn(kWarnEmptyMean);
-            double mean = s.f / s.count;  // 0 / 0 is NaN, as NumPy gives
+            // NumPy's 0 / 0 is NaN, with "invalid value encountered in divide"
+            // after "Mean of empty slice" (nanmean: that one alone); the caller
+            // names the division, so it is not done here.
+            if (s.count == 0) c.warn(kWarnEmptyMean | (c.flags & kSkipNan ? 0 : kWarnDivideInvalid));
+            double mean = s.count == 0 ? std::numeric_limits<double>::quiet_NaN() : s.f / s.count;
             if constexpr (std::is_same_v<T, float>) store(out, float(mean));
             else store(out, mean);
         } else if constexpr (is_float_v<T>) {
@@ -172,13 +175,19 @@ struct MomentFamily {
         }
     };
     static void finish(const State& s, const Context& c, char* out) {
-        // As NumPy: var divides by max(n - ddof, 0) (so m2 / 0 is inf or NaN),
-        // nanvar of floats gives NaN there (of integers it is var); both warn.
-        double dof = s.n - c.ddof;
-        if (dof <= 0) c.warn(kWarnDof);
-        double var = (s.m2 > 0 ? s.m2 : 0.0) / (dof > 0 ? dof : 0.0);
+        // As NumPy: var divides by max(n - ddof, 0) (so m2 / 0 is inf or NaN,
+        // with NumPy's divide warning, which the caller names), nanvar of
+        // floats gives NaN there (of integers it is var); both warn. Quiet
+        // comparisons (isgreater ...): a NaN m2 or ddof raises no flag.
+        const double dof = s.n - c.ddof;
+        const double m2 = std::isgreater(s.m2, 0.0) ? s.m2 : 0.0;
+        const bool no_dof = std::islessequal(dof, 0.0);
+        if (no_dof) c.warn(kWarnDof);
+        double var = no_dof ? (m2 > 0 ? HUGE_VAL : std::nan("")) : m2 / dof;
+        if (no_dof && s.m2 == s.m2 && !(c.flags & kSkipNan))
+            c.warn(m2 > 0 ? kWarnDivideByZero : kWarnDivideInvalid);
         // A NaN ddof (dof NaN) gives NaN, as NumPy's max(n - ddof, 0) does.
-        if (s.m2 != s.m2 || dof != dof || (dof <= 0 && (c.flags & kSkipNan))) var = std::nan("");
+        if (s.m2 != s.m2 || dof != dof || (no_dof && (c.flags & kSkipNan))) var = std::nan("");
         double value = c.variant == Variant::Std ? std::sqrt(var) : var;
         if constexpr (std::is_same_v<T, float>) store(out, float(value));
         else store(out, value);
@@ -231,6 +240,7 @@ struct Reducer {
     const char* base;   // the input's first element as given
     Space kept;         // operands: input, output
     Space red;          // operand: input
+    int fp = 0;         // floating-point flags raised by worker threads
 
     // Folds the flat reduced indices [begin, end) starting at `at` (a kept
     // position's input address minus base) into `tree`.
@@ -281,7 +291,7 @@ struct Reducer {
         const int64_t nchunks = std::max<int64_t>(1, (nr + kChunk - 1) / kChunk);
         if (nchunks == 1) {
             const int64_t ntasks = parallel ? std::min<int64_t>(nk, 4 * num_threads()) : 1;
-            run_tasks(ntasks, parallel, [&](int64_t t) {
+            fp |= run_tasks(ntasks, parallel, [&](int64_t t) {
                 for_each_kept(nk * t / ntasks, nk * (t + 1) / ntasks, [&](const char* in, char* out) {
                     F::finish(reduce_at(in, nr), ctx, out);
                 });
@@ -289,7 +299,7 @@ struct Reducer {
             return;
         }
         std::vector<State> partial(nk * nchunks);
-        run_tasks(nk * nchunks, parallel, [&](int64_t t) {
+        fp |= run_tasks(nk * nchunks, parallel, [&](int64_t t) {
             const int64_t c = t % nchunks;
             for_each_kept(t / nchunks, t / nchunks + 1, [&](const char* in, char*) {
                 Tree<F> tree(ctx.flags);
@@ -321,7 +331,7 @@ struct Reducer {
         outer_kept.ndim = ki;
         std::vector<State> partial(nchunks > 1 ? nouter * width * nchunks : 0);
 
-        run_tasks(nouter * nblocks * nchunks, parallel, [&](int64_t t) {
+        fp |= run_tasks(nouter * nblocks * nchunks, parallel, [&](int64_t t) {
             const int64_t c = t % nchunks, b = t / nchunks % nblocks, o = t / nchunks / nblocks;
             const int64_t j0 = b * kColumns, m = std::min(kColumns, width - j0);
             const int64_t begin = c * rows, end = std::min(nr, begin + rows);
@@ -376,7 +386,7 @@ struct Reducer {
 };
 
 template <class T, class F>
-int run(const ReduceCall& call, const ReductionSpec& spec, int flags) {
+Reported run(const ReduceCall& call, const ReductionSpec& spec, int flags) {
     const KernelTable& k = kernels();
     const int fam = static_cast<int>(spec.family), d = static_cast<int>(call.in);
     std::atomic<int> warnings{0};
@@ -394,7 +404,7 @@ int run(const ReduceCall& call, const ReductionSpec& spec, int flags) {
         ++s.ndim;
     }
     const int64_t nk = r.kept.size(), nr = r.red.size();
-    if (nk == 0) return 0;
+    if (nk == 0) return {};
     // argmin/argmax number reduced elements in C order: their axes keep their order.
     const bool arg = spec.family == Family::Arg;
     simplify(r.kept, kSortAxes | kFlipAxes);
@@ -408,13 +418,21 @@ int run(const ReduceCall& call, const ReductionSpec& spec, int flags) {
     const int64_t k_stride = ki >= 0 ? std::llabs(r.kept.strides[0][ki]) : 0;
     const int64_t r_stride = ri >= 0 ? std::llabs(r.red.strides[0][ri]) : 0;
     const bool outer = nr > 0 && ki >= 0 && ri >= 0 && k_stride < r_stride && r.kept.shape[ki] >= 8;
+    fp_clear();
     if (outer) r.outer(parallel);
     else r.inner(parallel);
-    return warnings.load();
+    int fp = r.fp | fp_take();
+    // min, max and their arg forms do no arithmetic: their only flag is the
+    // invalid of an ordered comparison with NaN, where NumPy compares quietly.
+    if (spec.family == Family::Extreme || spec.family == Family::Arg) fp = 0;
+    // prod decides zeros, infinities and NaN by the elements, not through
+    // inf * 0 (DECISIONS.md): its flags for those would be its own, not NumPy's.
+    if (spec.family == Family::Prod) fp &= ~kFpInvalid;
+    return {warnings.load(), fp};
 }
 
 template <class T>
-int run_family(const ReduceCall& call) {
+Reported run_family(const ReduceCall& call) {
     const ReductionSpec& spec = mf::spec(call.op);
     int flags = 0;
     if (spec.skip_nan && is_float_v<T>) flags |= kSkipNan;  // integers have no NaN to skip
@@ -432,18 +450,19 @@ int run_family(const ReduceCall& call) {
 
 }  // namespace
 
-int reduce(const ReduceCall& call) {
+Reported reduce(const ReduceCall& call) {
     return visit_dtype(call.in, [&](auto tag) { return run_family<decltype(tag)>(call); });
 }
 
-void dot(DType in, const char* a, int64_t a_stride, const char* b, int64_t b_stride, int64_t n,
-         char* out) {
+int dot(DType in, const char* a, int64_t a_stride, const char* b, int64_t b_stride, int64_t n,
+        char* out) {
     const KernelTable& k = kernels();
     DotFn fn = k.dot[static_cast<int>(in)];
     const int64_t size = itemsize(in);
     const int64_t nchunks = std::max<int64_t>(1, (n + kChunk - 1) / kChunk);
     std::vector<SumState> partial(nchunks);
-    run_tasks(nchunks, n * size * 2 >= kParallelBytes, [&](int64_t c) {
+    fp_clear();
+    const int workers = run_tasks(nchunks, n * size * 2 >= kParallelBytes, [&](int64_t c) {
         const int64_t begin = c * kChunk, end = std::min(n, begin + kChunk);
         SumState total;
         if (a_stride == size && b_stride == size) {  // contiguous: one kernel call
@@ -484,6 +503,7 @@ void dot(DType in, const char* a, int64_t a_stride, const char* b, int64_t b_str
         else store(out, T(s.i));  // modulo 2^bits, as NumPy's integer dot wraps
         return 0;
     });
+    return workers | fp_take();
 }
 
 }  // namespace mf

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "../common/dtype.hpp"
+#include "../common/fp_status.hpp"
 #include "../common/ops.hpp"
 #include "strided.hpp"
 
@@ -14,7 +15,17 @@ enum ReduceWarning : int {
     kWarnEmptyMean = 1,  // "Mean of empty slice"
     kWarnAllNan = 2,     // "All-NaN slice encountered"
     kWarnDof = 4,        // "Degrees of freedom <= 0 for slice"
+    // NumPy's division by the count that follows those two: "divide by zero" /
+    // "invalid value" "encountered in divide" (its floating-point error state).
+    kWarnDivideByZero = 8,
+    kWarnDivideInvalid = 16,
 };
+
+// The floating-point flags (common/fp_status.hpp) of that division.
+inline int divide_flags(int warnings) {
+    return (warnings & kWarnDivideByZero ? kFpDivideByZero : 0) |
+           (warnings & kWarnDivideInvalid ? kFpInvalid : 0);
+}
 
 struct ReduceCall {
     Reduction op;
@@ -29,14 +40,22 @@ struct ReduceCall {
     double ddof;               // var, std, nanvar, nanstd
 };
 
+// What a reduction reports: NumPy's own warnings, and the floating-point
+// flags it raised in any thread (FpStatus bits, common/fp_status.hpp).
+struct Reported {
+    int warnings = 0;  // ReduceWarning bits
+    int fp = 0;
+};
+
 // Writes one result per kept index. Reductions over an empty set give
 // NumPy's value (0, 1, NaN); the caller refuses the ops without identity
-// (min, max, argmin, argmax) on empty input first. Returns ReduceWarning bits.
-int reduce(const ReduceCall& call);
+// (min, max, argmin, argmax) on empty input first. The calling thread's
+// floating-point flags are cleared first, and taken into Reported::fp.
+Reported reduce(const ReduceCall& call);
 
 // Sum of a[i] * b[i] for the strided 1-D vectors a and b, written to `out`
-// in `in`'s dtype.
-void dot(DType in, const char* a, int64_t a_stride, const char* b, int64_t b_stride, int64_t n,
+// in `in`'s dtype. Returns the floating-point flags raised, as reduce().
+int dot(DType in, const char* a, int64_t a_stride, const char* b, int64_t b_stride, int64_t n,
          char* out);
 
 }  // namespace mf

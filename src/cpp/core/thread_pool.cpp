@@ -1,5 +1,7 @@
 #include "thread_pool.hpp"
 
+#include "../common/fp_status.hpp"
+
 #include <pthread.h>
 
 #include <algorithm>
@@ -37,6 +39,7 @@ struct Job {
     int64_t ntasks;
     std::atomic<int64_t> next{0};
     std::atomic<int64_t> done{0};
+    std::atomic<int> fp{0};  // the workers' floating-point flags, OR-ed
 };
 
 // Set while this thread runs tasks: a parallel_for from inside one runs serially.
@@ -61,12 +64,12 @@ public:
         return threads_.exchange(std::max(1, n), std::memory_order_relaxed);
     }
 
-    void run(int64_t ntasks, void (*task)(void*, int64_t), void* context) {
+    int run(int64_t ntasks, void (*task)(void*, int64_t), void* context) {
         const int helpers = static_cast<int>(std::min<int64_t>(threads() - 1, ntasks - 1));
         std::unique_lock<std::mutex> submitting(submit_, std::defer_lock);
         if (helpers <= 0 || t_in_task || !submitting.try_lock()) {
             for (int64_t i = 0; i < ntasks; ++i) task(context, i);
-            return;
+            return 0;
         }
         while (static_cast<int>(workers_->size()) < helpers) {
             const int id = static_cast<int>(workers_->size());
@@ -86,6 +89,7 @@ public:
         // themselves busy before it was withdrawn are waited for, later ones see null.
         job_.store(nullptr);
         while (busy_.load() > 0) MF_PAUSE();
+        return job.fp.load(std::memory_order_relaxed);  // busy_'s seq_cst orders it
     }
 
 private:
@@ -113,7 +117,13 @@ private:
             seen = generation_.load();
             if (id >= helpers_.load()) continue;
             busy_.fetch_add(1);  // seq_cst, before the job is read
-            if (Job* job = job_.load()) work_on(*job);
+            if (Job* job = job_.load()) {
+                // Flags are per thread: this share's start clean, and are
+                // handed over before the job can end (busy_ still counts us).
+                fp_clear();
+                work_on(*job);
+                if (const int fp = fp_take()) job->fp.fetch_or(fp, std::memory_order_relaxed);
+            }
             busy_.fetch_sub(1);
         }
     }
@@ -170,8 +180,8 @@ void set_num_threads(int n) { pool().set_threads(n); }
 
 int exchange_num_threads(int n) { return pool().exchange_threads(n); }
 
-void parallel_for(int64_t ntasks, void (*task)(void*, int64_t), void* context) {
-    pool().run(ntasks, task, context);
+int parallel_for(int64_t ntasks, void (*task)(void*, int64_t), void* context) {
+    return pool().run(ntasks, task, context);
 }
 
 }  // namespace mf

@@ -17,12 +17,16 @@ int exchange_num_threads(int n);
 // the caller among them, and returns when all are done. A call made while the
 // pool is busy (from another thread, or from inside a task) runs its tasks
 // serially in the calling thread instead of waiting. Tasks must not throw.
-void parallel_for(int64_t ntasks, void (*task)(void* context, int64_t i), void* context);
+//
+// Returns the floating-point flags (common/fp_status.hpp) that the tasks run
+// by other threads raised; those of the tasks the caller ran are left set in
+// its own status, where they would be had it run them all.
+int parallel_for(int64_t ntasks, void (*task)(void* context, int64_t i), void* context);
 
 template <class F>
-void parallel_for(int64_t ntasks, F&& task) {
+int parallel_for(int64_t ntasks, F&& task) {
     using Fn = std::remove_reference_t<F>;
-    parallel_for(ntasks, [](void* f, int64_t i) { (*static_cast<Fn*>(f))(i); }, &task);
+    return parallel_for(ntasks, [](void* f, int64_t i) { (*static_cast<Fn*>(f))(i); }, &task);
 }
 
 }  // namespace mf

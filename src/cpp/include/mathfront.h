@@ -19,6 +19,12 @@
  * return 0 (NaN for floating results) and leave their status for
  * mf_last_status() on the calling thread. `out` may be the same array as an
  * input (same pointer and element size), but must not overlap one otherwise.
+ *
+ * Floating-point exceptions (C99 Annex F: divide by zero for log(0),
+ * invalid for sqrt(-1), overflow, underflow) are raised as flags, with traps
+ * masked as by default: on return, the calling thread's flags hold those the
+ * call raised in any of the pool's threads, with those set before the call
+ * (fetestexcept reads them). NumPy's errstate does not apply here.
  */
 #ifndef MATHFRONT_H
 #define MATHFRONT_H

@@ -5,6 +5,7 @@
 // Ops with a limited fast range (exp, log, sin, cos) also have fast(a) and
 // slow(a): the loop checks a block for values outside the range first and
 // only then pays for libm on them, so the common case stays one vector loop.
+// f(a) is only called on the fast range (vmath.hpp).
 //
 // Integer arithmetic goes through unsigned types: it wraps as NumPy's does
 // instead of being undefined behaviour.
@@ -167,9 +168,15 @@ void unary_v(const void* a_, void* out_, int64_t n) {
             int64_t slow = 0;
             for (int64_t i = start; i < stop; ++i) slow += !Op::template fast<T>(a[i]);
             if (slow) {  // rare: overflow, NaN, huge arguments
-                for (int64_t i = start; i < stop; ++i)
-                    out[i] = Op::template fast<T>(a[i]) ? Op::template f<T>(a[i])
-                                                       : Op::template slow<T>(a[i]);
+                // f only ever sees its fast range (1 is in every one), even
+                // where GCC computes it for every element: it raises no flag
+                // there, and libm raises C99's on the rest.
+                for (int64_t i = start; i < stop; ++i) {
+                    const T x = a[i];
+                    const bool fast = Op::template fast<T>(x);
+                    const auto y = Op::template f<T>(fast ? x : T(1));
+                    out[i] = fast ? y : Op::template slow<T>(x);
+                }
                 continue;
             }
 #pragma GCC ivdep

@@ -1,10 +1,18 @@
 // Branch-free exp, log, sin and cos in double precision that GCC vectorises
 // at every SIMD level (libm's versions are calls, which stop vectorisation).
 //
-// Each function is exact to about one ulp on its "fast range" and says so
-// through fast_*(x); values outside it (overflow, subnormals, NaN, huge
-// arguments) are recomputed by the caller with libm, so no branch sits in the
-// vector loop. Included inside each level's namespace: no std:: calls.
+// Each function is exact to about one ulp on its "fast range", which
+// fast_*(x) tests, and is only ever called on it: values outside it (overflow,
+// subnormals, NaN, huge arguments) are computed by the caller with libm, so no
+// branch sits in the vector loop. Included inside each level's namespace: no
+// std:: calls.
+//
+// Floating-point flags (common/fp_status.hpp): on the fast range these raise
+// none but inexact, and libm raises C99's on the rest (log(0) divide by zero,
+// exp(1000) overflow, ...). The range tests compare bits as integers: an
+// ordered comparison of a NaN raises invalid, where NumPy's exp(NaN) raises
+// nothing; and GCC, built with -fno-trapping-math, may turn a comparison of
+// doubles into any other, but never an integer one into a floating-point one.
 //
 // Methods: Cody-Waite range reduction with polynomial kernels (Cephes for
 // sin/cos, fdlibm for log, a degree-13 Taylor series for exp), integer
@@ -17,27 +25,29 @@ namespace vmath {
 
 // Bit tricks on unsigned integers: their arithmetic wraps instead of being undefined.
 using u64 = unsigned long long;
+using i64 = long long;
 inline u64 bits_of(double x) { return __builtin_bit_cast(u64, x); }
 inline double from_bits(u64 b) { return __builtin_bit_cast(double, b); }
+// |x|'s bits as a signed integer: ordered as |x| is, NaN above infinity.
+inline i64 abs_bits(double x) { return i64(bits_of(x) & 0x7fffffffffffffffULL); }
+// x's bits as a signed integer: ordered as x is for x >= +0; negative x (and
+// -NaN) are negative.
+inline i64 signed_bits(double x) { return i64(bits_of(x)); }
 
 constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
 
 // ---- exp ----------------------------------------------------------------------------
 
-constexpr double kExpHi = 709.0;   // exp(709) < DBL_MAX: 2^k stays a normal number
-constexpr double kExpLo = -708.0;  // exp(-708) > DBL_MIN: no subnormal result
+// |x| <= 708: exp(708) < DBL_MAX and exp(-708) > DBL_MIN, so 2^k stays a
+// normal number and no result is subnormal.
+constexpr i64 kExpMaxBits = 0x4086200000000000LL;  // bits of 708.0
 
-inline bool fast_exp(double x) { return (x >= kExpLo) & (x <= kExpHi); }
+inline bool fast_exp(double x) { return abs_bits(x) <= kExpMaxBits; }
 
-inline double exp(double x) {
+inline double exp(double x) {  // fast_exp(x)
     constexpr double kLog2e = 1.4426950408889634074;
     constexpr double kLn2Hi = 6.93147180369123816490e-01;  // ln2 to 32 bits: k*kLn2Hi is exact
     constexpr double kLn2Lo = 1.90821492927058770002e-10;
-    // Out of range (and NaN, which fails every comparison): the caller recomputes
-    // those with libm. Single comparisons, not fast_exp(): a bool would stop GCC
-    // from vectorising the selects.
-    x = x <= kExpHi ? x : 0.0;
-    x = x >= kExpLo ? x : 0.0;
     double kd = x * kLog2e + kMagic;
     u64 k = bits_of(kd) - bits_of(kMagic);  // round(x / ln2), as a two's complement integer
     kd -= kMagic;
@@ -61,9 +71,15 @@ inline double exp(double x) {
 
 // ---- log ----------------------------------------------------------------------------
 
-inline bool fast_log(double x) { return (x >= 2.2250738585072014e-308) & (x <= 1.7976931348623157e308); }
+constexpr i64 kMinNormalBits = 0x0010000000000000LL;  // DBL_MIN
+constexpr i64 kMaxFiniteBits = 0x7fefffffffffffffLL;  // DBL_MAX
 
-inline double log(double x) {
+// Positive, normal and finite.
+inline bool fast_log(double x) {
+    return (signed_bits(x) >= kMinNormalBits) & (signed_bits(x) <= kMaxFiniteBits);
+}
+
+inline double log(double x) {  // fast_log(x)
     constexpr double kLn2Hi = 6.93147180369123816490e-01;
     constexpr double kLn2Lo = 1.90821492927058770002e-10;
     constexpr double kSqrt2 = 1.41421356237309504880;
@@ -72,8 +88,6 @@ inline double log(double x) {
                      Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
                      Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
                      Lg7 = 1.479819860511658591e-01;
-    x = x >= 2.2250738585072014e-308 ? x : 1.0;  // the caller recomputes these with libm
-    x = x <= 1.7976931348623157e308 ? x : 1.0;
     u64 b = bits_of(x);
     u64 field = (b >> 52) & 0x7ff;
     double m = from_bits((b & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);  // in [1, 2)
@@ -96,9 +110,9 @@ inline double log(double x) {
 // ---- sin, cos -----------------------------------------------------------------------
 
 // Beyond this the three-part reduction by pi/4 loses bits; libm takes over.
-constexpr double kTrigMax = 1.0e8;
+constexpr i64 kTrigMaxBits = 0x4197d78400000000LL;  // bits of 1e8
 
-inline bool fast_trig(double x) { return (x >= -kTrigMax) & (x <= kTrigMax); }
+inline bool fast_trig(double x) { return abs_bits(x) <= kTrigMaxBits; }
 
 // sin(z) and cos(z) on |z| <= pi/4 (Cephes sin.c coefficients).
 inline double sin_kernel(double z, double zz) {
@@ -137,9 +151,7 @@ inline Reduced reduce_quarter_pi(double ax) {
     return {((ax - j * kDP1) - j * kDP2) - j * kDP3, j - 8.0 * __builtin_floor(j * 0.125)};
 }
 
-inline double sin(double x) {
-    // No clamp: beyond kTrigMax the arithmetic stays floating point and merely
-    // inexact, and the caller recomputes those values with libm.
+inline double sin(double x) {  // fast_trig(x)
     auto [z, octant] = reduce_quarter_pi(__builtin_fabs(x));
     double zz = z * z;
     double r = (octant == 2.0) | (octant == 6.0) ? cos_kernel(zz) : sin_kernel(z, zz);
@@ -147,9 +159,7 @@ inline double sin(double x) {
     return __builtin_copysign(1.0, x) * r;   // sin is odd (and keeps -0.0)
 }
 
-inline double cos(double x) {
-    // No clamp: beyond kTrigMax the arithmetic stays floating point and merely
-    // inexact, and the caller recomputes those values with libm.
+inline double cos(double x) {  // fast_trig(x)
     auto [z, octant] = reduce_quarter_pi(__builtin_fabs(x));
     double zz = z * z;
     double r = (octant == 2.0) | (octant == 6.0) ? sin_kernel(z, zz) : cos_kernel(zz);
