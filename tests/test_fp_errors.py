@@ -121,6 +121,19 @@ def test_raise_ignore_and_call(backend, name, values, message, dtype):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name, values, message", FLAGGED, ids=lambda x: str(x))
+def test_numpy_scalars_as_numpy(backend, name, values, message, dtype):
+    """NumPy scalars take their own path in the C entries (a scalar back, no arrays)."""
+    cpu_only(backend)
+    top = np.finfo(dtype).max
+    args = [np.dtype(dtype).type(np.clip(v, -top, top) if np.isfinite(v) else v)
+            for v in values]
+    assert_same_warnings(name, *args, backend=backend)
+    with np.errstate(all="raise"), pytest.raises(FloatingPointError, match=f"^{message}$"):
+        getattr(mf, name)(*args, backend=backend)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
 def test_underflow_as_numpy(backend, dtype):
     cpu_only(backend)
     tiny = np.finfo(dtype).tiny
