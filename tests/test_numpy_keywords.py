@@ -113,6 +113,13 @@ def test_out_as_a_one_tuple_and_by_position(backend, op):
     close(op, out, op.reference(*[x] * op.arity))
 
 
+def test_dot_writes_its_exact_out(backend):
+    x = np.arange(4.0)
+    out = np.empty(())
+    assert mf.dot(x, x, out, backend=backend) is out and out == np.dot(x, x)
+    assert mf.dot(x, x, out=out, backend=backend) is out
+
+
 def test_add_out_of_a_larger_shape_and_aliasing(backend):
     a = np.arange(6.0).reshape(2, 3)
     out = a.copy()
