@@ -34,6 +34,34 @@ ABOVE_ENGINES: dict[str, Callable] = {
 }
 
 
+def wrap(op: Op, kernel: Callable, received: tuple[str, ...] = (), plain_of=None,
+         backend: str = "") -> Callable:
+    """``kernel`` (taking a plain call and the later keywords ``received``) as a callable
+    taking the op's whole call. ``plain_of(other_op)``, for handlers that need another
+    op of the same backend, gives that op's kernel taking its whole call."""
+    n = op.arity
+    plain_len = n + len(op.protocol_keywords)
+    out_at = n + op.keywords.index("out")
+    handled = [(n + op.keywords.index(k), k) for k in op.later if k not in received]
+    kept = [n + op.keywords.index(k) for k in op.later if k in received]
+    handler = ABOVE_ENGINES[op.kind]
+
+    def plain(other: Op):
+        whole = plain_of(other)
+        defaults = [KEYWORD_DEFAULTS[k] for k in other.later]
+        return lambda *call: whole(*call, *defaults)
+
+    def adapted(*args):
+        later = {k: args[i] for i, k in handled if _above.given(k, args[i])}
+        keep = [args[i] for i in kept]
+        if not later and args[out_at] is None:
+            return kernel(*args[:plain_len], *keep)
+        _refuse_own_semantics(op, backend, args[:n], args[out_at])
+        return handler(op, lambda *call: kernel(*call, *keep), args[:plain_len], later, plain)
+
+    return adapted
+
+
 def _refuse_own_semantics(op: Op, backend: str, operands, out) -> None:
     """The handlers read operands as plain arrays: a masked array, np.matrix or
     pandas object must reach NumPy itself instead (auto sends it there)."""
