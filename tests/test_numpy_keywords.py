@@ -262,26 +262,77 @@ def test_masked_reductions_match_numpy_on_random_input(backend, data):
     close(op, got, expected, np.where(mask, x, 0), axis=axis)
 
 
-def test_cuda_device_arrays_refuse_keywords_that_need_the_host():
+def _cuda_or_skip():
     if "cuda" not in {s.name for s in mf.backends() if s.available}:
         pytest.skip("no cuda backend here")
-    d = mf.to_device(np.array([1.0, 4.0, 9.0]))
-    np.testing.assert_array_equal(mf.to_host(mf.sqrt(d)), [1.0, 2.0, 3.0])  # plain: on device
+
+
+def test_cuda_device_arrays_refuse_keywords_that_need_the_host():
+    _cuda_or_skip()
+    d = mf.to_device(np.array([1.0, 4.0, np.nan]))
+    mask = np.array([True, False, True])
     with pytest.raises(TypeError, match=r"where=.*host arrays only.*device arrays"):
-        mf.sqrt(d, out=mf.to_device(np.zeros(3)), where=np.array([True, False, True]))
-    with pytest.raises(TypeError, match=r"where=.*host arrays only"):
-        mf.var(d, where=np.array([True, False, True]))
+        mf.nanmean(d, where=mask)
     with pytest.raises(TypeError, match=r"initial=.*host arrays only"):
         mf.nanmin(d, initial=1.0)
     with pytest.raises(TypeError, match=r"mean=.*host arrays only"):
         mf.std(d, mean=2.0)
+    with pytest.raises(TypeError, match=r"larger shape.*host arrays only"):
+        mf.sqrt(d, out=mf.to_device(np.zeros((2, 3))))
     assert mf.nanmin(mf.to_host(d), initial=0.5, backend="cuda") == 0.5  # host: computed
+
+
+def test_cuda_device_elementwise_where_dtype_and_a_cast_out():
+    _cuda_or_skip()
+    x = np.array([[0.5, 1.0, 2.0], [3.0, 0.25, 1.5]])
+    d = mf.to_device(x)
+    mask = np.array([True, False, True])
+    for name in ("sqrt", "add"):
+        op = BY_NAME[name]
+        args = [x] * op.arity
+        cases = ((np.float64, {"where": mask}), (np.float32, {}),
+                 (np.float32, {"where": mask}), (np.float32, {"casting": "unsafe"}))
+        for out_dtype, kwargs in cases:
+            expected = op.reference(*args, out=np.full(x.shape, 7, out_dtype), **kwargs)
+            out = mf.to_device(np.full(x.shape, 7, out_dtype))
+            assert getattr(mf, name)(*[d] * op.arity, out, **kwargs) is out
+            np.testing.assert_allclose(mf.to_host(out), expected, rtol=1e-6)
+        got = mf.to_host(getattr(mf, name)(*[d] * op.arity, dtype=np.float32))
+        expected = op.reference(*args, dtype=np.float32)
+        assert got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+        with pytest.warns(UserWarning, match="'where' used without 'out'"):
+            got = mf.to_host(getattr(mf, name)(*[d] * op.arity, where=mask))
+        np.testing.assert_allclose(got[:, mask], op.reference(*args)[:, mask])
+    raises_as_numpy(lambda: np.add(x, 1.5, out=np.zeros(x.shape, np.int64)),
+                    lambda: mf.add(d, 1.5, out=mf.to_device(np.zeros(x.shape, np.int64))))
+
+
+@pytest.mark.parametrize("name", ["mean", "var", "std", "nansum"])
+def test_cuda_device_masked_moments_as_numpy(name):
+    _cuda_or_skip()
+    op = BY_NAME[name]
+    x = np.array([[1.5, -2.0, 3.0, 7.0], [4.0, 0.5, -1.0, 2.0]], np.float32)
+    mask = np.array([[1, 0, 1, 1], [0, 1, 1, 1]], bool)
+    d = mf.to_device(x)
+    extra = {"ddof": 1} if "ddof" in op.extra else {}
+    for axis in (None, 0, 1):
+        for keepdims in (False, True):
+            kwargs = {"axis": axis, "keepdims": keepdims, "where": mask, **extra}
+            expected = op.reference(x, **kwargs)
+            got = mf.to_host(getattr(mf, name)(d, **kwargs))
+            assert got.dtype == expected.dtype and got.shape == np.shape(expected)
+            np.testing.assert_allclose(got, expected, rtol=1e-5)
+    if "ddof" in op.extra:
+        got = mf.to_host(getattr(mf, name)(mf.to_device(x.astype(np.float64)), dtype=np.float32))
+        expected = op.reference(x.astype(np.float64), dtype=np.float32)
+        assert got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 
 @pytest.mark.parametrize("name", ["sum", "prod", "min", "max"])
 def test_cuda_device_reductions_take_where_and_initial(name):
-    if "cuda" not in {s.name for s in mf.backends() if s.available}:
-        pytest.skip("no cuda backend here")
+    _cuda_or_skip()
     op = BY_NAME[name]
     x = np.array([[1.5, -2.0, 3.0], [4.0, 0.5, -1.0]])
     mask = np.array([[True, False, True], [False, True, True]])

@@ -37,8 +37,15 @@ def to_host(x):
     return move(x)
 
 
-def select(cond, x, fill):
+def select(cond, x, fill, out=None):
     """``np.where(cond, x, fill)`` in ``x``'s dtype, on the GPU: see ``api.select``."""
     from .api import select as run
 
-    return run(cond, x, fill)
+    return run(cond, x, fill, out)
+
+
+def astype(x, dtype):
+    """A device copy of ``x`` as ``dtype``, cast as NumPy casts: see ``api.astype``."""
+    from .api import astype as run
+
+    return run(x, dtype)

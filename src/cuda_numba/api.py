@@ -89,6 +89,11 @@ def _span(f: Flat) -> tuple[int, int]:
 
 def _copy(x: Flat, dtype: np.dtype, nan_to_zero: bool = False) -> Flat:
     """A contiguous device copy of ``x`` as ``dtype``, cast as NumPy casts."""
+    return flat(_copied(x, dtype, nan_to_zero))
+
+
+def _copied(x: Flat, dtype: np.dtype, nan_to_zero: bool = False):
+    """``_copy``'s new device array itself (bool stored as its byte)."""
     dtype = np.dtype(dtype)
     target = empty(x.shape, _storage(dtype))
     if x.dtype.kind == "f" and dtype.kind in "iu":
@@ -99,7 +104,7 @@ def _copy(x: Flat, dtype: np.dtype, nan_to_zero: bool = False) -> Flat:
         elementwise.run("narrow32", flat(target), [x], x.dtype)
     else:
         elementwise.run("cast", flat(target), [x], x.dtype)
-    return flat(target)
+    return target
 
 
 def _operands(op: Op, args, out):
@@ -292,43 +297,80 @@ def make_kernel(op: Op, backend):
     return kernel
 
 
-def select(cond, x, fill):
-    """``np.where(cond, x, fill)`` in ``x``'s dtype: a new device array (for ``where=`` masks).
+def _shape_fits(what: str, shape, target) -> None:
+    try:
+        fits = np.broadcast_shapes(tuple(shape), target) == target
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"mathfront.cuda_numba.select: {what} of shape "
+                         f"{_checks.fmt_shape(shape)} does not broadcast to x's shape "
+                         f"{_checks.fmt_shape(target)}")
 
-    ``x`` is a device array (any producer; the result is of its library, on
+
+def select(cond, x, fill, out=None):
+    """``np.where(cond, x, fill)`` in ``x``'s dtype on the GPU (for ``where=`` masks).
+
+    ``x`` is a device array (any producer; a new result is of its library, on
     its device and stream); ``cond`` a bool array, on the device or the host
     (copied in), that broadcasts to ``x``'s shape; ``fill`` a scalar that
-    ``x``'s dtype holds exactly when that dtype is an integer one.
+    ``x``'s dtype holds exactly when that dtype is an integer one, or a device
+    array of ``x``'s dtype that broadcasts to its shape. ``out``: a device
+    array of ``x``'s shape and dtype to write into (it may be ``fill``: each
+    element is read before it is written), returned as given.
     """
     if not _checks.is_device_array(x):
         raise TypeError(f"mathfront.cuda_numba.select: x must be a device array, got "
                         f"{type(x).__name__} (mf.to_device moves it)")
-    if np.ndim(fill) != 0:
-        raise TypeError(f"mathfront.cuda_numba.select: fill must be a scalar, got {fill!r}")
+    array_fill = _checks.is_device_array(fill)
+    if not array_fill and np.ndim(fill) != 0:
+        raise TypeError(f"mathfront.cuda_numba.select: fill must be a scalar or a device "
+                        f"array, got {fill!r}")
     with gpu_errors("select"), producers.scope(x):
         view = _numpy_typed(x)
         dtype = np.dtype(view.dtype)
-        value = dtype.type(fill)  # NumPy's conversion; raises OverflowError out of an int's range
-        if dtype.kind in "iu" and value != fill:
-            raise ValueError(f"mathfront.cuda_numba.select: fill {fill!r} is not a {dtype} value")
+        shape = tuple(view.shape)
+        if array_fill:
+            fill_view = _numpy_typed(fill)
+            if np.dtype(fill_view.dtype) != dtype:
+                raise TypeError(f"mathfront.cuda_numba.select: fill has dtype "
+                                f"{np.dtype(fill_view.dtype)}, x {dtype}")
+            _shape_fits("fill", fill_view.shape, shape)
+            value = broadcast(flat(fill_view, _storage(dtype)), shape)
+        else:
+            value = dtype.type(fill)  # NumPy's conversion; OverflowError out of an int's range
+            if dtype.kind in "iu" and value != fill:
+                raise ValueError(
+                    f"mathfront.cuda_numba.select: fill {fill!r} is not a {dtype} value")
         device = _checks.is_device_array(cond)
         mask = _numpy_typed(cond) if device else np.asarray(cond)
         if np.dtype(mask.dtype) != np.bool_:
             raise TypeError(f"mathfront.cuda_numba.select: cond must be a bool array, got dtype "
                             f"{np.dtype(mask.dtype)}")
-        shape = tuple(view.shape)
-        try:
-            fits = np.broadcast_shapes(tuple(mask.shape), shape) == shape
-        except ValueError:
-            fits = False
-        if not fits:
-            raise ValueError(f"mathfront.cuda_numba.select: cond of shape "
-                             f"{_checks.fmt_shape(mask.shape)} does not broadcast to x's shape "
-                             f"{_checks.fmt_shape(shape)}")
+        _shape_fits("cond", mask.shape, shape)
+        if out is not None:
+            target = _numpy_typed(out)
+            if tuple(target.shape) != shape or np.dtype(target.dtype) != dtype:
+                raise ValueError(f"mathfront.cuda_numba.select: out must have x's shape "
+                                 f"{_checks.fmt_shape(shape)} and dtype {dtype}")
         if not device:  # on the work's stream, so that the kernel runs after the copy
             mask = cuda.to_device(np.asarray(mask, order="C"), stream=current_stream())
-        result = empty(shape, dtype)
+        result = empty(shape, dtype) if out is None else target
         elementwise.run("select", flat(result, _storage(dtype)),
                         [broadcast(flat(mask, np.uint8), shape),
                          broadcast(flat(view, _storage(dtype)), shape), value], _storage(dtype))
+    return out if out is not None else producers.as_callers(result, x)
+
+
+def astype(x, dtype):
+    """A device copy of device array ``x`` as ``dtype``, cast as NumPy casts (unsafe)."""
+    if not _checks.is_device_array(x):
+        raise TypeError(f"mathfront.cuda_numba.astype: x must be a device array, got "
+                        f"{type(x).__name__}")
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        raise TypeError("mathfront.cuda_numba.astype: a cast to bool is not supported")
+    with gpu_errors("astype"), producers.scope(x):
+        view = _numpy_typed(x)
+        result = _copied(flat(view, _storage(np.dtype(view.dtype))), dtype)
     return producers.as_callers(result, x)

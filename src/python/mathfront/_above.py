@@ -84,18 +84,17 @@ def elementwise(op: Op, run, call, later: dict, plain_of=None):
     casting = later.get("casting", "same_kind")
     dtype = later.get("dtype")
     on_device = any(_checks.is_device_array(x) for x in (*operands, out))
-    if on_device and not later:
-        return run(*operands, out)  # the engine checks its out (exactly the result's)
     if not on_device:
         operands = [_host(op, x, i) for i, x in enumerate(operands)]
         if out is not None and not out.flags.writeable:
             raise ValueError("output array is read-only")  # NumPy's words
-    keys = [_loop_key(_checks.operand_type(x)) for x in operands]
+    keys = [_loop_key(_checks.operand_type(x) if type(x) in _checks.PY_SCALARS
+                      else _dtype_of(x)) for x in operands]
     fixed = {} if dtype is None else {"signature": (*[None] * n, np.dtype(dtype))}
     # NumPy's loop for these operands, checked against casting= (the inputs'
     # cast to dtype=, the result's to out) by NumPy itself, in its words.
     loop = op.reference.resolve_dtypes(
-        (*keys, None if out is None else out.dtype), casting=casting, **fixed)
+        (*keys, None if out is None else _dtype_of(out)), casting=casting, **fixed)
     shapes = [() if type(x) in _checks.PY_SCALARS else tuple(x.shape) for x in operands]
     mask = None if where is True else _mask(where)
     extra = [s for s in ((None if out is None else tuple(out.shape)),
@@ -108,17 +107,14 @@ def elementwise(op: Op, run, call, later: dict, plain_of=None):
             f"doesn't match the broadcast shape {_checks.fmt_shape(shape)}"
         )
     if dtype is not None:
-        if on_device:
-            _refuse_on_device(op, "dtype=")
-        operands = [np.asarray(x).astype(t, copy=False)
-                    for x, t in zip(operands, loop[:n], strict=True)]
-    exact = (out is not None and out.dtype == loop[n] and mask is None
+        operands = [_cast(x, t, on_device) for x, t in zip(operands, loop[:n], strict=True)]
+    exact = (out is not None and _dtype_of(out) == loop[n] and mask is None
              and computed == tuple(out.shape))
     if out is None or exact:
         if mask is None:
             return run(*operands, out)
     if on_device:
-        _refuse_on_device(op, "where=, or an out= of another dtype or shape,")
+        return _elementwise_on_device(op, run, operands, out, loop[n], mask, computed)
     result = run(*operands, None)
     if out is None:
         # As NumPy: the unmasked elements of a new output are undefined.
@@ -127,6 +123,48 @@ def elementwise(op: Op, run, call, later: dict, plain_of=None):
         out = np.zeros(shape, loop[n])
     np.copyto(out, result, casting="unsafe", where=True if mask is None else mask)
     return out
+
+
+def _dtype_of(x) -> np.dtype:
+    """An array's NumPy dtype (PyTorch's tensors have their own: the interface's typestr)."""
+    dtype = x.dtype
+    if isinstance(dtype, np.dtype) or not _checks.is_device_array(x):
+        return np.dtype(dtype)
+    return np.dtype(x.__cuda_array_interface__["typestr"])
+
+
+def _cast(x, dtype, on_device: bool):
+    """An operand as ``dtype`` (ufuncs' dtype=): arrays copied if they differ, Python
+    scalars converted as NumPy converts them and kept weak."""
+    if type(x) in _checks.PY_SCALARS:
+        return np.dtype(dtype).type(x).item()
+    if on_device and _checks.is_device_array(x):
+        return x if _dtype_of(x) == dtype else _cuda().astype(x, dtype)
+    return np.asarray(x).astype(dtype, copy=False)
+
+
+def _cuda():
+    """The cuda engine's device helpers (select, astype, to_device): device arrays are
+    here, so it is loaded already."""
+    from . import cuda_numba
+
+    return cuda_numba
+
+
+def _elementwise_on_device(op: Op, run, operands, out, result_dtype, mask, computed):
+    """where= and an out= of another dtype on device arrays: the engine's plain call, then
+    the cuda engine's cast and select into ``out`` (no host copy)."""
+    cuda = _cuda()
+    if out is not None and computed != tuple(out.shape):
+        _refuse_on_device(op, "an out= of a larger shape than the operands'")
+    result = run(*operands, None)
+    if out is None:  # where= alone: the unmasked elements are undefined, as in NumPy
+        warnings.warn("'where' used without 'out', expect unitialized memory in output. "
+                      "If this is intentional, use out=None.", UserWarning, stacklevel=4)
+        return cuda.select(mask, result, 0)
+    if _dtype_of(out) != result_dtype or _dtype_of(result) != _dtype_of(out):
+        result = cuda.astype(result, _dtype_of(out))
+    return cuda.select(np.ones((), bool) if mask is None else mask, result, out, out)
 
 
 def _moments_keywords(op: Op, extra: list, later: dict) -> list:
@@ -206,26 +244,67 @@ _FOLD = {"sum": "add", "prod": "multiply", "low": "minimum", "high": "maximum"}
 
 
 def _on_device(op: Op, run, x, axis, keepdims, out, extra, later, plain_of):
-    """where= and initial= on device arrays: the mask by the cuda engine's ``select``,
-    initial= folded in by the engine's own add/multiply/minimum/maximum. The rest
-    needs the host (NaN bookkeeping, NumPy's formulas) and is refused."""
+    """where=, initial= and var/std's dtype= on device arrays, from the engine's own
+    kernels and the cuda engine's select/astype: the mask sets the left-out elements
+    to the identity (sum, prod, nansum) or to initial (min, max); mean, var and std
+    count the mask on the host and divide on the device (NumPy's two-pass formula);
+    initial= is folded in by the engine's add/multiply/minimum/maximum. The rest
+    (the nan-twins' NaN bookkeeping beyond nansum, mean=) needs the host: refused."""
+    cuda = _cuda()
     initial = later.get("initial", NO_VALUE)
-    fold = _FOLD.get(op.family if op.family in ("sum", "prod") else op.variant)
-    supported = (op.variant in ("plain", "low", "high") and not op.skips_nan
-                 and later.keys() <= {"where", "initial", "correction"})
-    if not supported or not _checks.is_device_array(x) or x.size == 0:
+    moments = op.family in ("moments",) or op.variant == "mean"
+    supported = (_checks.is_device_array(x) and x.size != 0 and "mean" not in later
+                 and (not op.skips_nan or op.name == "nansum"))
+    if not supported:
         _refuse_on_device(op, ", ".join(f"{k}=" for k in later))
-    if "where" in later:
+    if later.get("dtype") is not None:  # var/std's computation type
+        x = _cast(x, np.dtype(later["dtype"]), True)
+    mask = None if "where" not in later else _mask(later["where"])
+    if moments:
+        return _moments_on_device(op, x, axis, keepdims, out, extra, mask, plain_of)
+    if mask is not None:
         if op.identity is None and initial is NO_VALUE:
-            _no_identity_mask(op, np.zeros(1, x.dtype))
-        from .cuda_numba import select  # device arrays: the cuda engine is loaded
-
+            _no_identity_mask(op, np.zeros(1, _dtype_of(x)))
         fill = op.identity if initial is NO_VALUE or op.family != "extreme" else initial
-        x = select(_mask(later["where"]), x, fill)
+        x = cuda.select(mask, x, fill)
     if initial is NO_VALUE:
         return run(x, axis, keepdims, out, *extra)
     folded = run(x, axis, keepdims, None, *extra)
-    return plain_of(BY_NAME[fold])(folded, initial, out)
+    return plain_of(BY_NAME[_FOLD[op.family if op.family != "extreme" else op.variant]])(
+        folded, initial, out)
+
+
+def _moments_on_device(op: Op, x, axis, keepdims, out, extra, mask, plain_of):
+    """mean/var/std of the masked elements of device array ``x``, as NumPy's _mean/_var."""
+    cuda = _cuda()
+    shape = tuple(x.shape)
+    keep = np.ones(shape, bool) if mask is None else np.broadcast_to(mask, shape)
+    axes = _checks.reduction_axes(op, len(shape), axis)
+    sum_of, divide = plain_of(BY_NAME["sum"]), plain_of(BY_NAME["divide"])
+
+    def masked_sum(values, dims, dtype=None):
+        return sum_of(cuda.select(keep, values, 0), axes, dims, None, dtype)
+
+    def per_element(total, dims, ddof=0):
+        """``total`` over the count of kept elements less ``ddof`` (never below 0)."""
+        count = np.maximum(np.sum(keep, axis=axes, keepdims=dims) - ddof, 0)
+        dtype = _dtype_of(total) if _dtype_of(total).kind == "f" else np.dtype(np.float64)
+        return divide(total, cuda.to_device(np.asarray(count, dtype)), None)
+
+    if op.variant == "mean":
+        result = per_element(masked_sum(x, keepdims, extra[0]), keepdims)
+    else:
+        mean = per_element(masked_sum(x, True), True)
+        deviations = plain_of(BY_NAME["subtract"])(x, mean, None)
+        squares = plain_of(BY_NAME["multiply"])(deviations, deviations, None)
+        result = per_element(masked_sum(squares, keepdims), keepdims, extra[0])
+        if op.variant == "std":
+            result = plain_of(BY_NAME["sqrt"])(result, None)
+    if out is None:
+        return result
+    if _dtype_of(result) != _dtype_of(out):
+        result = cuda.astype(result, _dtype_of(out))
+    return cuda.select(np.ones((), bool), result, out, out)
 
 
 def _empty(op: Op, x, axis) -> bool:
