@@ -70,8 +70,9 @@ def api_md() -> str:
              "integers, floats, complex); the cpp and cuda backends the input dtypes listed,",
              "and `auto` sends the others to numpy. NumPy's keywords beyond an engine's own",
              "(`where=`, `casting=`, `dtype=` of ufuncs, `initial=`, `mean=`, `correction=`,",
-             "an `out=` of another dtype or a larger shape) are computed above the engines on",
-             "host arrays; on device arrays they raise `TypeError` (docs/design.md).", ""]
+             "an `out=` of another dtype or a larger shape) are computed above the engines,",
+             "from the engines' own kernels (docs/design.md lists the few that device arrays",
+             "refuse).", ""]
     for kind, title in KINDS:
         lines += [f"## {title}", "",
                   "| op | NumPy | result dtype | cpp, cuda: input dtypes | tolerance |",

@@ -16,8 +16,10 @@ call), ``call`` (the operands and protocol-1 keywords, as the kernel receives
 them) and ``later`` (the keywords beyond protocol 1 that were given a value
 other than their default).
 
-Device arrays (the cuda backend) take the plain calls only: where a keyword
-needs host-side work, they get a ``TypeError`` saying so, never a copy.
+On device arrays the same reductions run on the device, with the cuda
+engine's ``select`` and ``astype`` in place of ``np.where`` and ``astype``;
+the few keywords that need NaN tests or NumPy's host formula get a
+``TypeError`` saying so there, never a copy to the host.
 """
 
 from __future__ import annotations
