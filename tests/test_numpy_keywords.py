@@ -346,3 +346,15 @@ def test_cuda_device_reductions_take_where_and_initial(name):
             expected = op.reference(x, axis=axis, **kwargs)
             got = mf.to_host(getattr(mf, name)(d, axis, **kwargs))
             np.testing.assert_allclose(got, expected, rtol=1e-15)
+
+
+def test_a_dtype_only_numpy_computes_goes_to_numpy_under_auto():
+    a = np.arange(3, dtype=np.int32)
+    for fn, args, ref in ((mf.add, (a, a), np.add), (mf.var, (a.astype(float),), np.var)):
+        got = fn(*args, dtype=np.float16)
+        expected = ref(*args, dtype=np.float16)
+        assert got.dtype == expected.dtype and np.allclose(got, expected)
+        assert mf.explain(fn, *args, dtype=np.float16).backend == "numpy"
+    if "cpp" in {s.name for s in mf.backends() if s.available}:
+        with pytest.raises(TypeError, match="'cpp' does not support dtype float16"):
+            mf.add(a, a, dtype=np.float16, backend="cpp")

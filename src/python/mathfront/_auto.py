@@ -106,7 +106,7 @@ def _front(op: Op):
 def build(op: Op, kernel_of):
     """auto's kernel for ``op``; ``kernel_of(backend)`` gives a backend's kernel."""
     arity = op.arity
-    dtype_at = arity + op.keywords.index("dtype") if "dtype" in op.extra else None
+    dtype_at = arity + op.keywords.index("dtype") if "dtype" in op.keywords else None
     out_at = arity + op.keywords.index("out")
     front = _front(op)
     # The front refused the calls that reach `slow`: entering cpp's C entry

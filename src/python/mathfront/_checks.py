@@ -224,10 +224,11 @@ def involved_dtypes(op: Op, args) -> list[np.dtype]:
             dtypes.append(np.dtype(dtype))
         else:  # PyTorch's dtypes are not NumPy's: the interface's typestr is
             dtypes.append(np.dtype(x.__cuda_array_interface__["typestr"]))
-    if "dtype" in op.extra:
-        requested = args[op.arity + op.keywords.index("dtype")]
-        if requested is not None:
-            dtypes.append(normalize_dtype(op, requested))
+    # dtype= (a plain call, protocol 1's keywords only, holds it only where it is
+    # one of them: sum, mean...; a whole call also for ufuncs, var, std).
+    at = op.arity + op.keywords.index("dtype") if "dtype" in op.keywords else len(args)
+    if at < len(args) and args[at] is not None:
+        dtypes.append(normalize_dtype(op, args[at]))
     return dtypes
 
 
