@@ -71,8 +71,8 @@ def api_md() -> str:
              "and `auto` sends the others to numpy. NumPy's keywords beyond an engine's own",
              "(`where=`, `casting=`, `dtype=` of ufuncs, `initial=`, `mean=`, `correction=`,",
              "an `out=` of another dtype or a larger shape) are computed above the engines,",
-             "from the engines' own kernels (docs/design.md lists the few that device arrays",
-             "refuse).", ""]
+             "from the engines' own kernels, on device arrays too (but `mean=`:",
+             "docs/design.md).", ""]
     for kind, title in KINDS:
         lines += [f"## {title}", "",
                   "| op | NumPy | result dtype | cpp, cuda: input dtypes | tolerance |",

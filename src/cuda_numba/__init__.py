@@ -49,3 +49,10 @@ def astype(x, dtype):
     from .api import astype as run
 
     return run(x, dtype)
+
+
+def notnan(x):
+    """``~np.isnan(x)`` on the GPU, a bool device array: see ``api.notnan``."""
+    from .api import notnan as run
+
+    return run(x)

@@ -374,3 +374,18 @@ def astype(x, dtype):
         view = _numpy_typed(x)
         result = _copied(flat(view, _storage(np.dtype(view.dtype))), dtype)
     return producers.as_callers(result, x)
+
+
+def notnan(x):
+    """``~np.isnan(x)`` for device array ``x``: a new bool device array (for the nan-
+    reductions' masks; true everywhere for integers)."""
+    if not _checks.is_device_array(x):
+        raise TypeError(f"mathfront.cuda_numba.notnan: x must be a device array, got "
+                        f"{type(x).__name__}")
+    with gpu_errors("notnan"), producers.scope(x):
+        view = _numpy_typed(x)
+        dtype = np.dtype(view.dtype)
+        result = empty(tuple(view.shape), np.bool_)
+        elementwise.run("notnan", flat(result, np.uint8), [flat(view, _storage(dtype))],
+                        _storage(dtype))
+    return producers.as_callers(result, x)

@@ -127,9 +127,14 @@ def _select(c, a, fill):  # np.where(c, a, fill) for a mask c (as its byte) and 
     return a if c else fill
 
 
+def _notnan(a):  # ~np.isnan(a), stored as a bool's byte (integers: always true)
+    return a == a
+
+
 #: The elementwise kernels the api runs that are not ops of the table.
 _HELPERS = {"cast": _identity, "to_int": _to_int, "narrow32": _narrow32,
-            "nan_to_zero_to_int": _nan_to_zero_to_int, "select": _select}
+            "nan_to_zero_to_int": _nan_to_zero_to_int, "select": _select,
+            "notnan": _notnan}
 
 
 def _device_functions() -> dict:

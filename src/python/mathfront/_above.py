@@ -16,10 +16,10 @@ call), ``call`` (the operands and protocol-1 keywords, as the kernel receives
 them) and ``later`` (the keywords beyond protocol 1 that were given a value
 other than their default).
 
-On device arrays the same reductions run on the device, with the cuda
-engine's ``select`` and ``astype`` in place of ``np.where`` and ``astype``;
-the few keywords that need NaN tests or NumPy's host formula get a
-``TypeError`` saying so there, never a copy to the host.
+On device arrays the same keywords run on the device, with the cuda
+engine's ``select``, ``astype`` and ``notnan`` in place of ``np.where``,
+``astype`` and ``np.isnan``; only ``mean=`` (NumPy's host formula) gets a
+``TypeError`` there, never a copy to the host.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def elementwise(op: Op, run, call, later: dict, plain_of=None):
         if mask is None:
             return run(*operands, out)
     if on_device:
-        return _elementwise_on_device(op, run, operands, out, loop[n], mask, computed)
+        return _elementwise_on_device(op, run, operands, out, loop[n], mask)
     result = run(*operands, None)
     if out is None:
         # As NumPy: the unmasked elements of a new output are undefined.
@@ -153,20 +153,20 @@ def _cuda():
     return cuda_numba
 
 
-def _elementwise_on_device(op: Op, run, operands, out, result_dtype, mask, computed):
-    """where= and an out= of another dtype on device arrays: the engine's plain call, then
-    the cuda engine's cast and select into ``out`` (no host copy)."""
+def _elementwise_on_device(op: Op, run, operands, out, result_dtype, mask):
+    """where= and an out= of another dtype or a larger shape on device arrays: the
+    engine's plain call, then the cuda engine's cast and select into ``out``."""
     cuda = _cuda()
-    if out is not None and computed != tuple(out.shape):
-        _refuse_on_device(op, "an out= of a larger shape than the operands'")
     result = run(*operands, None)
     if out is None:  # where= alone: the unmasked elements are undefined, as in NumPy
         warnings.warn("'where' used without 'out', expect unitialized memory in output. "
                       "If this is intentional, use out=None.", UserWarning, stacklevel=4)
         return cuda.select(mask, result, 0)
-    if _dtype_of(out) != result_dtype or _dtype_of(result) != _dtype_of(out):
+    if _dtype_of(result) != _dtype_of(out):
         result = cuda.astype(result, _dtype_of(out))
-    return cuda.select(np.ones((), bool) if mask is None else mask, result, out, out)
+    # out keeps its elements where the mask is false, and takes the result (broadcast
+    # to its shape) elsewhere.
+    return cuda.select(np.zeros((), bool) if mask is None else ~mask, out, result, out)
 
 
 def _moments_keywords(op: Op, extra: list, later: dict) -> list:
@@ -247,23 +247,22 @@ _FOLD = {"sum": "add", "prod": "multiply", "low": "minimum", "high": "maximum"}
 
 def _on_device(op: Op, run, x, axis, keepdims, out, extra, later, plain_of):
     """where=, initial= and var/std's dtype= on device arrays, from the engine's own
-    kernels and the cuda engine's select/astype: the mask sets the left-out elements
-    to the identity (sum, prod, nansum) or to initial (min, max); mean, var and std
-    count the mask on the host and divide on the device (NumPy's two-pass formula);
-    initial= is folded in by the engine's add/multiply/minimum/maximum. The rest
-    (the nan-twins' NaN bookkeeping beyond nansum, mean=) needs the host: refused."""
+    kernels and the cuda engine's select/astype/notnan: the mask sets the left-out
+    elements to the identity (sum, prod, nansum) or to initial (min, max and their
+    nan-twins); mean, var and std (and nan-twins) count the kept elements and divide,
+    as NumPy's _mean/_var; initial= is folded in by the engine's add/multiply/
+    minimum/maximum (nanmin/nanmax: NaN gives way to it). ``mean=`` needs NumPy's
+    host formula: refused."""
     cuda = _cuda()
     initial = later.get("initial", NO_VALUE)
-    moments = op.family in ("moments",) or op.variant == "mean"
-    supported = (_checks.is_device_array(x) and x.size != 0 and "mean" not in later
-                 and (not op.skips_nan or op.name == "nansum"))
-    if not supported:
+    if "mean" in later or not _checks.is_device_array(x):
         _refuse_on_device(op, ", ".join(f"{k}=" for k in later))
     if later.get("dtype") is not None:  # var/std's computation type
         x = _cast(x, np.dtype(later["dtype"]), True)
     mask = None if "where" not in later else _mask(later["where"])
-    if moments:
-        return _moments_on_device(op, x, axis, keepdims, out, extra, mask, plain_of)
+    if op.family == "moments" or op.variant == "mean":
+        result = _moments_on_device(op, x, axis, keepdims, extra, mask, plain_of)
+        return result if out is None else _into(result, out)
     if mask is not None:
         if op.identity is None and initial is NO_VALUE:
             _no_identity_mask(op, np.zeros(1, _dtype_of(x)))
@@ -271,42 +270,64 @@ def _on_device(op: Op, run, x, axis, keepdims, out, extra, later, plain_of):
         x = cuda.select(mask, x, fill)
     if initial is NO_VALUE:
         return run(x, axis, keepdims, out, *extra)
+    if op.family == "extreme" and _empty(op, x, axis):
+        shape = _checks.reduced_shape(tuple(x.shape), _checks.reduction_axes(
+            op, len(x.shape), axis), keepdims)
+        result = cuda.to_device(np.full(shape, initial, _dtype_of(x)))  # initial, no data
+        return result if out is None else _into(result, out)
     folded = run(x, axis, keepdims, None, *extra)
-    return plain_of(BY_NAME[_FOLD[op.family if op.family != "extreme" else op.variant]])(
-        folded, initial, out)
+    fold = plain_of(BY_NAME[_FOLD[op.family if op.family != "extreme" else op.variant]])
+    if not op.skips_nan:
+        return fold(folded, initial, out)
+    # nanmin/nanmax: a slice of NaN only gives initial, as np.fmin/np.fmax would.
+    result = cuda.select(cuda.notnan(folded), fold(folded, initial, None), initial)
+    return result if out is None else _into(result, out)
 
 
-def _moments_on_device(op: Op, x, axis, keepdims, out, extra, mask, plain_of):
-    """mean/var/std of the masked elements of device array ``x``, as NumPy's _mean/_var."""
+def _into(result, out):
+    """``result`` written into device array ``out``, cast to its dtype (unsafe, as NumPy
+    casts a reduction's result)."""
     cuda = _cuda()
-    shape = tuple(x.shape)
-    keep = np.ones(shape, bool) if mask is None else np.broadcast_to(mask, shape)
-    axes = _checks.reduction_axes(op, len(shape), axis)
-    sum_of, divide = plain_of(BY_NAME["sum"]), plain_of(BY_NAME["divide"])
-
-    def masked_sum(values, dims, dtype=None):
-        return sum_of(cuda.select(keep, values, 0), axes, dims, None, dtype)
-
-    def per_element(total, dims, ddof=0):
-        """``total`` over the count of kept elements less ``ddof`` (never below 0)."""
-        count = np.maximum(np.sum(keep, axis=axes, keepdims=dims) - ddof, 0)
-        dtype = _dtype_of(total) if _dtype_of(total).kind == "f" else np.dtype(np.float64)
-        return divide(total, cuda.to_device(np.asarray(count, dtype)), None)
-
-    if op.variant == "mean":
-        result = per_element(masked_sum(x, keepdims, extra[0]), keepdims)
-    else:
-        mean = per_element(masked_sum(x, True), True)
-        deviations = plain_of(BY_NAME["subtract"])(x, mean, None)
-        squares = plain_of(BY_NAME["multiply"])(deviations, deviations, None)
-        result = per_element(masked_sum(squares, keepdims), keepdims, extra[0])
-        if op.variant == "std":
-            result = plain_of(BY_NAME["sqrt"])(result, None)
-    if out is None:
-        return result
     if _dtype_of(result) != _dtype_of(out):
         result = cuda.astype(result, _dtype_of(out))
     return cuda.select(np.ones((), bool), result, out, out)
+
+
+def _moments_on_device(op: Op, x, axis, keepdims, extra, mask, plain_of):
+    """mean/var/std (and nan-twins) of the kept elements of device array ``x``, as
+    NumPy's _mean/_var: the kept elements' sum over their count, the count less
+    ddof (never below 0) for the squared deviations about that mean."""
+    cuda = _cuda()
+    shape = tuple(x.shape)
+    keep = np.ones(shape, bool) if mask is None else np.broadcast_to(mask, shape)
+    if op.skips_nan:  # NaN is left out too: the mask moves to the device
+        keep = cuda.select(keep, cuda.notnan(x), False)
+    axes = _checks.reduction_axes(op, len(shape), axis)
+    ops = {name: plain_of(BY_NAME[name])
+           for name in ("sum", "divide", "subtract", "multiply", "maximum", "sqrt")}
+
+    def kept_sum(values, dims, dtype=None):
+        return ops["sum"](cuda.select(keep, values, 0), axes, dims, None, dtype)
+
+    def per_element(total, dims, ddof=0):
+        """``total`` over the count of kept elements less ``ddof`` (never below 0)."""
+        dtype = _dtype_of(total) if _dtype_of(total).kind == "f" else np.dtype(np.float64)
+        if op.skips_nan:
+            count = cuda.astype(ops["sum"](keep, axes, dims, None, None), dtype)
+            if ddof:
+                count = ops["maximum"](ops["subtract"](count, ddof, None), 0, None)
+        else:
+            count = np.maximum(np.sum(keep, axis=axes, keepdims=dims) - ddof, 0)
+            count = cuda.to_device(np.asarray(count, dtype))
+        return ops["divide"](total, count, None)
+
+    if op.variant == "mean":
+        return per_element(kept_sum(x, keepdims, extra[0]), keepdims)
+    mean = per_element(kept_sum(x, True), True)
+    deviations = ops["subtract"](x, mean, None)
+    squares = ops["multiply"](deviations, deviations, None)
+    result = per_element(kept_sum(squares, keepdims), keepdims, extra[0])
+    return ops["sqrt"](result, None) if op.variant == "std" else result
 
 
 def _empty(op: Op, x, axis) -> bool:
