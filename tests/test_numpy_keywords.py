@@ -366,3 +366,20 @@ def test_a_dtype_only_numpy_computes_goes_to_numpy_under_auto():
     if "cpp" in {s.name for s in mf.backends() if s.available}:
         with pytest.raises(TypeError, match="'cpp' does not support dtype float16"):
             mf.add(a, a, dtype=np.float16, backend="cpp")
+
+
+def test_cuda_device_masks_stay_on_the_device():
+    _cuda_or_skip()
+    x = np.array([[1.5, -2.0, 3.0], [4.0, np.nan, -1.0]])
+    mask = np.array([[True, False, True], [False, True, True]])
+    d, m = mf.to_device(x), mf.to_device(mask)
+    for name in ("sum", "mean", "var", "nanmean", "nanstd", "max"):
+        kwargs = {"initial": -5.0} if name == "max" else {}
+        for axis in (None, 1):
+            expected = getattr(np, name)(x, axis=axis, where=mask, **kwargs)
+            got = mf.to_host(getattr(mf, name)(d, axis, where=m, **kwargs))
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+    out = mf.to_device(np.full(x.shape, 7.0))
+    mf.add(d, 1.0, out=out, where=m)
+    np.testing.assert_array_equal(mf.to_host(out), np.add(x, 1.0, out=np.full(x.shape, 7.0),
+                                                          where=mask))

@@ -38,10 +38,10 @@ def given(name: str, value) -> bool:
     return value is not default and not (type(value) is str and value == default)
 
 
-def _host(op: Op, x, position: int):
-    if type(x) in _checks.PY_SCALARS or isinstance(x, np.ndarray):
-        return x
-    return np.asarray(_checks.host_operand(op, "this", x, position))
+def _host(x):
+    """A host operand as an array (lists...), Python scalars kept weak. Arrays with
+    semantics of their own never get here (``_keywords`` refuses them first)."""
+    return x if type(x) in _checks.PY_SCALARS or isinstance(x, np.ndarray) else np.asarray(x)
 
 
 def _refuse_on_device(op: Op, what: str):
@@ -63,7 +63,10 @@ def _out_array(op: Op, out):
 
 
 def _mask(where) -> np.ndarray:
-    """``where`` as NumPy reads it: arrays cast safely to bool, anything else converted."""
+    """``where`` as NumPy reads it: arrays cast safely to bool, anything else converted
+    (a device array stays where it is, for the cuda engine's select)."""
+    if _checks.is_device_array(where):
+        return where
     if isinstance(where, np.ndarray):
         return where.astype(bool, casting="safe", copy=False)
     return np.asarray(where, dtype=bool)
@@ -87,7 +90,7 @@ def elementwise(op: Op, run, call, later: dict, plain_of=None):
     dtype = later.get("dtype")
     on_device = any(_checks.is_device_array(x) for x in (*operands, out))
     if not on_device:
-        operands = [_host(op, x, i) for i, x in enumerate(operands)]
+        operands = [_host(x) for x in operands]
         if out is not None and not out.flags.writeable:
             raise ValueError("output array is read-only")  # NumPy's words
     keys = [_loop_key(_checks.operand_type(x) if type(x) in _checks.PY_SCALARS
@@ -116,7 +119,7 @@ def elementwise(op: Op, run, call, later: dict, plain_of=None):
         if mask is None:
             return run(*operands, out)
     if on_device:
-        return _elementwise_on_device(op, run, operands, out, loop[n], mask)
+        return _elementwise_on_device(op, run, operands, out, mask)
     result = run(*operands, None)
     if out is None:
         # As NumPy: the unmasked elements of a new output are undefined.
@@ -153,7 +156,7 @@ def _cuda():
     return cuda_numba
 
 
-def _elementwise_on_device(op: Op, run, operands, out, result_dtype, mask):
+def _elementwise_on_device(op: Op, run, operands, out, mask):
     """where= and an out= of another dtype or a larger shape on device arrays: the
     engine's plain call, then the cuda engine's cast and select into ``out``."""
     cuda = _cuda()
@@ -164,6 +167,8 @@ def _elementwise_on_device(op: Op, run, operands, out, result_dtype, mask):
         return cuda.select(mask, result, 0)
     if _dtype_of(result) != _dtype_of(out):
         result = cuda.astype(result, _dtype_of(out))
+    if _checks.is_device_array(mask):  # (no ~ on the device: the result must be out's shape)
+        return cuda.select(mask, result, out, out)
     # out keeps its elements where the mask is false, and takes the result (broadcast
     # to its shape) elsewhere.
     return cuda.select(np.zeros((), bool) if mask is None else ~mask, out, result, out)
@@ -206,14 +211,14 @@ def reduction(op: Op, run, call, later: dict, plain_of):
     if not (later.keys() - {"correction"}):
         if out is None or on_device:
             return run(x, axis, keepdims, out, *extra)
-        x = _host(op, x, 0)
+        x = _host(x)
         if type(x) in _checks.PY_SCALARS:
             x = np.asarray(x)
         if _plain_out(op, x, out, extra):
             return run(x, axis, keepdims, out, *extra)
     if on_device:
         return _on_device(op, run, x, axis, keepdims, out, extra, later, plain_of)
-    x = np.asarray(_host(op, x, 0))
+    x = np.asarray(_host(x))
     if dtype is not None:  # var/std's computation type
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
@@ -299,9 +304,14 @@ def _moments_on_device(op: Op, x, axis, keepdims, extra, mask, plain_of):
     ddof (never below 0) for the squared deviations about that mean."""
     cuda = _cuda()
     shape = tuple(x.shape)
-    keep = np.ones(shape, bool) if mask is None else np.broadcast_to(mask, shape)
-    if op.skips_nan:  # NaN is left out too: the mask moves to the device
-        keep = cuda.select(keep, cuda.notnan(x), False)
+    counted_on_device = op.skips_nan or _checks.is_device_array(mask)
+    if counted_on_device:
+        # NaN left out too (nan-twins), or a device mask: the count is taken on the
+        # device; an integer view is NaN-free, so its notnan is all true.
+        base = cuda.notnan(x if op.skips_nan else cuda.astype(x, np.int8))
+        keep = cuda.select(np.ones((), bool) if mask is None else mask, base, False)
+    else:
+        keep = np.ones(shape, bool) if mask is None else np.broadcast_to(mask, shape)
     axes = _checks.reduction_axes(op, len(shape), axis)
     ops = {name: plain_of(BY_NAME[name])
            for name in ("sum", "divide", "subtract", "multiply", "maximum", "sqrt")}
@@ -312,7 +322,7 @@ def _moments_on_device(op: Op, x, axis, keepdims, extra, mask, plain_of):
     def per_element(total, dims, ddof=0):
         """``total`` over the count of kept elements less ``ddof`` (never below 0)."""
         dtype = _dtype_of(total) if _dtype_of(total).kind == "f" else np.dtype(np.float64)
-        if op.skips_nan:
+        if counted_on_device:
             count = cuda.astype(ops["sum"](keep, axes, dims, None, None), dtype)
             if ddof:
                 count = ops["maximum"](ops["subtract"](count, ddof, None), 0, None)
