@@ -56,6 +56,7 @@ def ops_def(t) -> str:
         "MF_UNARY": "name, Functor, result, cost",
         "MF_REDUCTION": "name, family, variant, skip_nan, result, keyword, identity",
         "MF_DOT": "name, result",
+        "MF_SCAN": "name, family, result",
     }
     lines = [HEADER,
              "// Include after defining the macros you need; the others expand to nothing.",
@@ -82,6 +83,8 @@ def ops_def(t) -> str:
                          f"{skip}, {result}, {keyword}, {identity})")
         elif op.kind == t.DOT:
             lines.append(f"MF_DOT({op.name}, {result})")
+        elif op.kind == t.SCAN:
+            lines.append(f"MF_SCAN({op.name}, {camel(op.family)}, {result})")
         else:
             raise ValueError(f"{op.name}: unknown kind {op.kind!r}")
     lines.append("")
@@ -92,7 +95,8 @@ def ops_def(t) -> str:
 def declarations(t) -> str:
     lines = [HEADER.replace("//", "/*").rstrip() + " */",
              "/* Included by mathfront.h: one function per op and dtype. */", ""]
-    for op in t.OPS:
+    # Cumulative ops are not in the C ABI yet (docs/DECISIONS.md).
+    for op in (op for op in t.OPS if op.kind != t.SCAN):
         for sfx, ctype, _ in C_TYPES:
             r = result_ctype(t, op.result, ctype)
             fn = f"mf_{op.name}_{sfx}"

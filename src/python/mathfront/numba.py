@@ -32,10 +32,10 @@ from numba.extending import overload, register_jitable
 import mathfront as _mf
 
 from ._checks import result_dtype
-from ._ops import BINARY, DOT, OPS, REDUCTION, UNARY, Op
+from ._ops import BINARY, DOT, OPS, REDUCTION, SCAN, UNARY, Op
 from .cabi import ffi, lib
 
-__all__ = [op.name for op in OPS]
+__all__ = [op.name for op in OPS if op.kind != SCAN]
 
 _SUFFIX = {"float32": "f32", "float64": "f64", "int32": "i32", "int64": "i64"}
 
@@ -200,4 +200,5 @@ def _define(op: Op):
     return python
 
 
-globals().update({op.name: _define(op) for op in OPS})
+# Cumulative ops have no C ABI entry yet, so none here either (docs/DECISIONS.md).
+globals().update({op.name: _define(op) for op in OPS if op.kind in _FACTORIES})
