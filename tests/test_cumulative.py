@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from mathfront import _tolerance
-from mathfront._ops import OPS, SCAN
+from mathfront._ops import BY_NAME, OPS, SCAN
 from support import (
     LAYOUTS,
     MAX_SIDE,
@@ -110,6 +110,11 @@ def test_nan_and_infinities(backend, op, dtype):
     check(backend, op, x)
     check(backend, op, x[::-1].copy())
     check(backend, op, np.array([-0.0, -0.0], dtype))  # -0 + -0 is -0
+    if backend != "cuda":  # NumPy's floating-point error state (inf - inf, inf * 0)
+        bad = np.array([np.inf, -np.inf if op.family == "sum" else 0.0], dtype)
+        for fn in (op.reference, getattr(mf, op.name)):
+            with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+                fn(bad, backend=backend) if fn is not op.reference else fn(bad)
 
 
 @by_name
@@ -194,3 +199,23 @@ def test_signatures():
         ", *, backend=None)"
     assert str(inspect.signature(mf.cumulative_prod)) == \
         str(inspect.signature(np.cumulative_prod))[:-1] + ", backend=None)"
+
+
+@pytest.mark.parametrize("shape_axis", [((300_001,), 0), ((3, 150_001), 1), ((150_001, 3), 0)])
+def test_threads_do_not_change_the_bits(backend, shape_axis):
+    """The compiled engine cuts rows at fixed chunks: 1 thread or several, the same bits."""
+    if backend != "cpp":
+        pytest.skip("threads: the cpp engine")
+    shape, axis = shape_axis
+    x = np.random.default_rng(2).uniform(-1, 1, shape)
+    before = mf.get_num_threads()
+    try:
+        mf.set_num_threads(1)
+        one = mf.cumsum(x, axis=axis, backend=backend)
+        mf.set_num_threads(max(before, 2))
+        many = mf.cumsum(x, axis=axis, backend=backend)
+    finally:
+        mf.set_num_threads(before)
+    np.testing.assert_array_equal(one, many)
+    atol, _ = _tolerance.scan(BY_NAME["cumsum"], x, axis, x.dtype)
+    assert_matches(many, np.cumsum(x, axis=axis), atol=atol, what="cumsum")
