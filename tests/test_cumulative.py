@@ -219,3 +219,24 @@ def test_threads_do_not_change_the_bits(backend, shape_axis):
     np.testing.assert_array_equal(one, many)
     atol, _ = _tolerance.scan(BY_NAME["cumsum"], x, axis, x.dtype)
     assert_matches(many, np.cumsum(x, axis=axis), atol=atol, what="cumsum")
+
+
+@by_name
+def test_device_arrays_stay_on_the_device(backend, op):
+    if backend != "cuda":
+        pytest.skip("device arrays: the cuda engine")
+    x = np.arange(1, 13, dtype=np.float64).reshape(3, 4)[:, ::-1] / 7
+    for axis in (0, 1, -1):
+        expected = reference(op, x, axis=axis)
+        got = getattr(mf, op.name)(mf.to_device(x), axis=axis, backend=backend)
+        assert not isinstance(got, np.ndarray)
+        assert_matches(mf.to_host(got), expected, rtol=1e-15, what=f"device axis={axis}")
+        inplace = mf.to_device(x)
+        assert getattr(mf, op.name)(inplace, axis=axis, out=inplace, backend=backend) is inplace
+        assert_matches(mf.to_host(inplace), expected, rtol=1e-15, what="device out=input")
+        as_int = mf.to_device(np.zeros(x.shape, np.int32))  # another dtype: cast on the device
+        getattr(mf, op.name)(mf.to_device(x), axis=axis, out=as_int, backend=backend)
+        assert_matches(mf.to_host(as_int), expected.astype(np.int32), what="device out int32")
+    if op.standard:
+        with pytest.raises(TypeError, match="include_initial"):
+            getattr(mf, op.name)(mf.to_device(x), axis=0, include_initial=True, backend=backend)
