@@ -100,11 +100,10 @@ def api_md() -> str:
                          else f"gives {op.identity!r}")
                 lines += [f"An empty reduction {empty}.", ""]
             if op.kind == SCAN:
-                lines += ["`include_initial=` and an `out=` of another dtype are computed above "
-                          "the engines" if op.standard else
-                          "An `out=` of another dtype is computed above the engines",
-                          "(host arrays; `include_initial=` on device arrays raises `TypeError`)."
-                          if op.standard else "(cast unsafely, as NumPy casts it).", ""]
+                what = ("`include_initial=` and an `out=` of another dtype are" if op.standard
+                        else "An `out=` of another dtype is")
+                lines += [f"{what} computed above the engines, on device arrays too (`out=` is",
+                          "cast unsafely, as NumPy's accumulate casts it).", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -237,6 +237,12 @@ def test_device_arrays_stay_on_the_device(backend, op):
         as_int = mf.to_device(np.zeros(x.shape, np.int32))  # another dtype: cast on the device
         getattr(mf, op.name)(mf.to_device(x), axis=axis, out=as_int, backend=backend)
         assert_matches(mf.to_host(as_int), expected.astype(np.int32), what="device out int32")
-    if op.standard:
-        with pytest.raises(TypeError, match="include_initial"):
-            getattr(mf, op.name)(mf.to_device(x), axis=0, include_initial=True, backend=backend)
+    if op.standard:  # the identity first, on the device too
+        for axis, out_dtype in ((0, None), (1, np.float32), (-1, np.float64)):
+            expected = reference(op, x, axis=axis, include_initial=True)
+            out = None if out_dtype is None else mf.to_device(np.zeros(expected.shape, out_dtype))
+            got = getattr(mf, op.name)(mf.to_device(x), axis=axis, include_initial=True, out=out,
+                                       backend=backend)
+            assert out is None or got is out
+            assert_matches(mf.to_host(got), expected.astype(out_dtype or expected.dtype),
+                           rtol=1e-6, what=f"device include_initial axis={axis}")

@@ -386,6 +386,14 @@ def select(cond, x, fill, out=None):
     return out if out is not None else producers.as_callers(result, x)
 
 
+def empty_like(x, shape, dtype):
+    """A new device array of ``shape`` and ``dtype``, of ``x``'s library, on its device
+    and stream (for results computed above the engine: include_initial=)."""
+    with gpu_errors("empty_like"), producers.scope(x):
+        result = empty(tuple(shape), np.dtype(dtype))
+    return producers.as_callers(result, x)
+
+
 def astype(x, dtype):
     """A device copy of device array ``x`` as ``dtype``, cast as NumPy casts (unsafe)."""
     if not _checks.is_device_array(x):

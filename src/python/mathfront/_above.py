@@ -438,9 +438,9 @@ def scan(op: Op, run, call, later: dict, plain_of=None):
     result_dtype = _checks.result_dtype(op, (_dtype_of(x),), requested)
     if not include and (out is None or _dtype_of(out) == result_dtype):
         return run(x, axis, dtype, out)
-    if include and on_device:
-        _refuse_on_device(op, "include_initial=")
     result = run(x, axis, dtype, None)
+    if include and on_device:
+        return _initial_on_device(op, result, 0 if at is None else at, result_shape, out)
     if include:
         result = np.asarray(result)
         at = 0 if at is None else at
@@ -453,3 +453,17 @@ def scan(op: Op, run, call, later: dict, plain_of=None):
         return _into(result, out)
     np.copyto(out, result, casting="unsafe")
     return out
+
+
+def _initial_on_device(op: Op, result, at: int, shape, out):
+    """include_initial= on device arrays: the identity, then the engine's result, written
+    into two views of the output along axis ``at`` with the cuda engine's select."""
+    cuda = _cuda()
+    target = out if out is not None else cuda.empty_like(result, shape, _dtype_of(result))
+    if _dtype_of(result) != _dtype_of(target):
+        result = cuda.astype(result, _dtype_of(target))
+    before = (slice(None),) * at
+    rest, first = target[(*before, slice(1, None))], target[(*before, slice(0, 1))]
+    cuda.select(np.ones((), bool), result, rest, rest)
+    cuda.select(np.zeros((), bool), first, op.identity, first)
+    return target
