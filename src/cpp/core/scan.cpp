@@ -1,6 +1,7 @@
 #include "scan.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -76,15 +77,50 @@ void scan_row(const char* x, int64_t sx, char* out, int64_t so, int64_t n) {
     }
 }
 
+// Rows side by side (a block of `m` indices along another axis, strides xj and oj):
+// each row gets scan_row's very operations, interleaved so that a C-order array
+// scanned along a slow axis is read a line at a time.
+constexpr int64_t kBlock = 128;
+
+template <class C>
+void scan_block(const char* x, int64_t sx, int64_t xj, char* out, int64_t so, int64_t oj,
+                int64_t n, int64_t m) {
+    using Acc = typename C::Acc;
+    Acc acc[kBlock], local[kBlock], offset[kBlock];
+    for (int64_t begin = 0; begin < n; begin += kChunk) {
+        const int64_t end = std::min(n, begin + kChunk);
+        for (int64_t j = 0; j < m; ++j) {
+            const Acc v = C::load(x + begin * sx + j * xj);
+            local[j] = v;
+            acc[j] = begin == 0 ? v : C::apply(offset[j], v);
+            C::store(out + begin * so + j * oj, acc[j]);
+        }
+        for (int64_t i = begin + 1; i < end; ++i) {
+            const char* xi = x + i * sx;
+            char* oi = out + i * so;
+            for (int64_t j = 0; j < m; ++j) {
+                const Acc v = C::load(xi + j * xj);
+                local[j] = C::apply(local[j], v);
+                acc[j] = C::apply(acc[j], v);
+                C::store(oi + j * oj, acc[j]);
+            }
+        }
+        if (end < n)
+            for (int64_t j = 0; j < m; ++j)
+                offset[j] = begin == 0 ? local[j] : C::apply(offset[j], local[j]);
+    }
+}
+
 // Byte offsets of row `r` in the input and the output: r enumerates the
-// other axes' indices in C order.
+// indices of the axes other than the scanned one (and `skip`, if any) in C order.
 struct Rows {
     const ScanCall& c;
+    int skip = -1;
     void offsets(int64_t r, int64_t* in, int64_t* out) const {
         *in = 0;
         *out = 0;
         for (int d = c.ndim - 1; d >= 0; --d) {
-            if (d == c.axis) continue;
+            if (d == c.axis || d == skip) continue;
             const int64_t i = r % c.shape[d];
             r /= c.shape[d];
             *in += i * c.strides[d];
@@ -92,6 +128,15 @@ struct Rows {
         }
     }
 };
+
+// Runs task(t) for t in [0, ntasks), on the pool when `parallel`; returns the
+// floating-point flags of the other threads (parallel_for).
+template <class F>
+int run_blocks(bool parallel, int64_t ntasks, F&& task) {
+    if (parallel) return parallel_for(ntasks, task);
+    for (int64_t t = 0; t < ntasks; ++t) task(t);
+    return 0;
+}
 
 template <class C>
 int run(const ScanCall& c) {
@@ -106,6 +151,30 @@ int run(const ScanCall& c) {
     const bool parallel = threads > 1 && rows * n * int64_t(sizeof(typename C::Acc)) >= kParallelBytes;
     fp_clear();
     int workers = 0;
+    // The other axis whose input elements lie closest together: when they lie
+    // closer than the scanned axis's, rows are scanned side by side along it.
+    int side = -1;
+    for (int d = 0; d < c.ndim; ++d)
+        if (d != c.axis && c.shape[d] > 1 &&
+            (side < 0 || std::abs(c.strides[d]) < std::abs(c.strides[side])))
+            side = d;
+    if (side >= 0 && std::abs(c.strides[side]) < std::abs(sx)) {
+        const Rows groups{c, side};
+        const int64_t width = c.shape[side], blocks = (width + kBlock - 1) / kBlock;
+        const int64_t ntasks = rows / width * blocks;
+        if (!parallel || ntasks >= 2 * threads || n <= kChunk) {
+            const int64_t xj = c.strides[side], oj = c.out_strides[side];
+            workers = run_blocks(parallel, ntasks, [&](int64_t t) {
+                const int64_t g = t / blocks, b = t % blocks;
+                const int64_t m = std::min(kBlock, width - b * kBlock);
+                int64_t i, o;
+                groups.offsets(g, &i, &o);
+                scan_block<C>(c.data + i + b * kBlock * xj, sx, xj,
+                              c.out + o + b * kBlock * oj, so, oj, n, m);
+            });
+            return workers | fp_take();
+        }
+    }
     if (!parallel) {
         for (int64_t r = 0; r < rows; ++r) {
             int64_t i, o;
