@@ -95,15 +95,14 @@ def ops_def(t) -> str:
 def declarations(t) -> str:
     lines = [HEADER.replace("//", "/*").rstrip() + " */",
              "/* Included by mathfront.h: one function per op and dtype. */", ""]
-    # Cumulative ops are not in the C ABI yet (docs/DECISIONS.md).
-    for op in (op for op in t.OPS if op.kind != t.SCAN):
+    for op in t.OPS:
         for sfx, ctype, _ in C_TYPES:
             r = result_ctype(t, op.result, ctype)
             fn = f"mf_{op.name}_{sfx}"
             if op.kind == t.BINARY:
                 lines.append(f"MF_API int {fn}(const {ctype}* a, const {ctype}* b, {r}* out, "
                              "int64_t n);")
-            elif op.kind == t.UNARY:
+            elif op.kind in (t.UNARY, t.SCAN):  # a scan: the running sum/product into out
                 lines.append(f"MF_API int {fn}(const {ctype}* x, {r}* out, int64_t n);")
             elif op.kind == t.REDUCTION:
                 ddof = ", double ddof" if "ddof" in op.extra else ""
