@@ -19,14 +19,24 @@ import pathlib
 import sys
 
 import mathfront as mf
-from mathfront._ops import BINARY, DOT, NO_VALUE, OPS, REDUCTION, REQUIRED_DTYPES, UNARY, Op
+from mathfront._ops import (
+    BINARY,
+    DOT,
+    NO_VALUE,
+    OPS,
+    REDUCTION,
+    REQUIRED_DTYPES,
+    SCAN,
+    UNARY,
+    Op,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "python" / "mathfront"
 BEGIN, END = "<!-- ops:begin (docs/generate.py) -->", "<!-- ops:end -->"
 
 KINDS = ((BINARY, "Elementwise, binary"), (UNARY, "Elementwise, unary"),
-         (REDUCTION, "Reductions"), (DOT, "Vector product"))
+         (REDUCTION, "Reductions"), (SCAN, "Cumulative"), (DOT, "Vector product"))
 RESULT_WORDS = {
     "same": "the input's dtype",
     "float": "floats keep theirs; integers and bool give float64",
@@ -52,7 +62,7 @@ def readme_ops() -> str:
         *parts,
         "",
         f"Dtypes on every backend: {', '.join(REQUIRED_DTYPES)}, and bool as an input to",
-        "reductions.",
+        "reductions and cumulative ops.",
         END,
     ])
 
@@ -89,6 +99,11 @@ def api_md() -> str:
                 empty = ("raises ValueError, as NumPy" if op.identity is None
                          else f"gives {op.identity!r}")
                 lines += [f"An empty reduction {empty}.", ""]
+            if op.kind == SCAN:
+                what = ("`include_initial=` and an `out=` of another dtype are" if op.standard
+                        else "An `out=` of another dtype is")
+                lines += [f"{what} computed above the engines, on device arrays too (`out=` is",
+                          "cast unsafely, as NumPy's accumulate casts it).", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -97,6 +112,7 @@ _ANNOTATIONS = {
     "out": "Any", "axis": "int | tuple[int, ...] | None", "keepdims": "bool",
     "dtype": "DTypeLike | None", "ddof": "float", "where": "ArrayLike", "casting": "str",
     "initial": "Any", "mean": "ArrayLike", "correction": "float", "backend": "str | None",
+    "include_initial": "bool",
 }
 
 

@@ -11,9 +11,9 @@ import pickle
 
 
 def _modules():
-    from mathfront.cuda_numba import elementwise, reductions
+    from mathfront.cuda_numba import elementwise, reductions, scans
 
-    return {"elementwise": elementwise, "reductions": reductions}
+    return {"elementwise": elementwise, "reductions": reductions, "scans": scans}
 
 
 def start_recording(path: str) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from mathfront import _tolerance
 from mathfront._ops import OPS
 from support import (
     DTYPES,
@@ -64,7 +65,7 @@ def test_declared_result_types_are_numpys(op, dtype):
     sample = np.ones(2, dtype)
     expected = np.asarray(op.reference(*[sample] * op.arity)).dtype
     declared = ffi.typeof(fn)
-    if op.elementwise:
+    if op.elementwise or op.kind == "scan":
         out = declared.args[op.arity]  # the out pointer
         assert C_TYPES[out.item.cname] == expected.name
         assert declared.result.cname == "int"  # a status
@@ -77,7 +78,7 @@ def jitted(op):
     fn = getattr(mfn, op.name)
     if op.kind == "binary":
         return njit(lambda a, b, out: fn(a, b, out))
-    if op.kind == "unary":
+    if op.kind in ("unary", "scan"):
         return njit(lambda x, out: fn(x, out))
     if op.kind == "dot":
         return njit(lambda a, b: fn(a, b))
@@ -107,6 +108,13 @@ def test_every_op_from_njit_matches_numpy(op, dtype, data):
         out = np.full(n, 7, expected.dtype)
         assert call(*operands, out) is out
         atol, rtol = elementwise_tolerance(op, expected.dtype)
+        assert_matches(out, expected, atol=atol, rtol=rtol, what=f"{op.name} njit")
+        return
+    if op.kind == "scan":
+        expected = numpy_reference(op, operands[0])
+        out = np.full(n, 7, expected.dtype)
+        assert call(operands[0], out) is out
+        atol, rtol = _tolerance.scan(op, operands[0], None, expected.dtype)
         assert_matches(out, expected, atol=atol, rtol=rtol, what=f"{op.name} njit")
         return
     ddof = data.draw(st.integers(0, 2)) if "ddof" in op.extra else 0

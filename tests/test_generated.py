@@ -16,6 +16,7 @@ from mathfront._ops import (
     OPS,
     REDUCTION,
     RESULT_RULES,
+    SCAN,
     TOLERANCES,
     UNARY,
     VARIANTS,
@@ -66,6 +67,16 @@ def test_each_rows_result_rule_is_numpys(op):
         assert np.asarray(expected).dtype == RULES[op.result][dtype], (op.name, dtype)
 
 
+@pytest.mark.parametrize("op", [o for o in OPS if o.kind == SCAN], ids=lambda op: op.name)
+def test_each_scans_identity_is_numpys_initial_element(op):
+    assert op.family in ("sum", "prod") and op.identity is not None, op.name
+    (initial,) = {"sum": np.add, "prod": np.multiply}[op.family].reduce(np.empty(0))[None]
+    assert op.identity == initial, op.name
+    if op.standard:  # NumPy 2's cumulative_*: the identity is what include_initial prepends
+        np.testing.assert_equal(numpy_reference(op, np.array([5.0]), include_initial=True)[0],
+                                op.identity)
+
+
 @pytest.mark.parametrize("op", [o for o in OPS if o.kind == REDUCTION], ids=lambda op: op.name)
 def test_each_rows_identity_is_numpys_empty_reduction(op):
     empty = np.empty(0)
@@ -78,9 +89,9 @@ def test_each_rows_identity_is_numpys_empty_reduction(op):
 
 def test_rows_are_complete():
     for op in OPS:
-        assert op.kind in (BINARY, UNARY, REDUCTION, DOT) and op.summary, op.name
+        assert op.kind in (BINARY, UNARY, REDUCTION, SCAN, DOT) and op.summary, op.name
         assert op.result in RESULT_RULES and op.tolerance in TOLERANCES, op.name
-        assert (op.kind == REDUCTION) == ("bool" in op.dtypes), op.name
+        assert (op.kind in (REDUCTION, SCAN)) == ("bool" in op.dtypes), op.name
         if op.kind == REDUCTION:
             assert op.family in FAMILIES and op.variant in VARIANTS, op.name
 

@@ -56,6 +56,7 @@ def ops_def(t) -> str:
         "MF_UNARY": "name, Functor, result, cost",
         "MF_REDUCTION": "name, family, variant, skip_nan, result, keyword, identity",
         "MF_DOT": "name, result",
+        "MF_SCAN": "name, family, result",
     }
     lines = [HEADER,
              "// Include after defining the macros you need; the others expand to nothing.",
@@ -82,6 +83,8 @@ def ops_def(t) -> str:
                          f"{skip}, {result}, {keyword}, {identity})")
         elif op.kind == t.DOT:
             lines.append(f"MF_DOT({op.name}, {result})")
+        elif op.kind == t.SCAN:
+            lines.append(f"MF_SCAN({op.name}, {camel(op.family)}, {result})")
         else:
             raise ValueError(f"{op.name}: unknown kind {op.kind!r}")
     lines.append("")
@@ -99,7 +102,7 @@ def declarations(t) -> str:
             if op.kind == t.BINARY:
                 lines.append(f"MF_API int {fn}(const {ctype}* a, const {ctype}* b, {r}* out, "
                              "int64_t n);")
-            elif op.kind == t.UNARY:
+            elif op.kind in (t.UNARY, t.SCAN):  # a scan: the running sum/product into out
                 lines.append(f"MF_API int {fn}(const {ctype}* x, {r}* out, int64_t n);")
             elif op.kind == t.REDUCTION:
                 ddof = ", double ddof" if "ddof" in op.extra else ""

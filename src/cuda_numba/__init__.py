@@ -51,6 +51,13 @@ def astype(x, dtype):
     return run(x, dtype)
 
 
+def empty_like(x, shape, dtype):
+    """A new device array of ``x``'s library: see ``api.empty_like``."""
+    from .api import empty_like as run
+
+    return run(x, shape, dtype)
+
+
 def notnan(x):
     """``~np.isnan(x)`` on the GPU, a bool device array: see ``api.notnan``."""
     from .api import notnan as run

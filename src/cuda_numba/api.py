@@ -20,8 +20,8 @@ from numba import cuda
 
 from .. import _checks, _transfer
 from .._errors import BackendUnavailableError
-from .._ops import DOT, REDUCTION, Op
-from . import elementwise, producers, reductions
+from .._ops import DOT, REDUCTION, SCAN, Op
+from . import elementwise, producers, reductions, scans
 from .launch import current_stream
 from .operands import SIMULATOR, Flat, as_numba, broadcast, empty, flat, host_view
 
@@ -254,7 +254,31 @@ def _dot(op: Op, call, operands, out_device):
     reductions.run("dot", flat(out_device), inputs, (True,))
 
 
-_COMPUTE = {REDUCTION: _reduction, DOT: _dot}
+def _scan(op: Op, call, operands, out_device):
+    x = operands[0]
+    if type(x) in _checks.PY_SCALARS:  # mf.cumsum(5): NumPy's array of it
+        x = to_device(np.asarray(x))
+    source = flat(x, _storage(x.dtype))
+    requested = call.extra.get("dtype")
+    if requested is not None and requested.kind in "iu" and source.dtype.kind == "f":
+        source = _copy(source, requested)  # NumPy's float-to-int cast first (NaN...)
+    axis = None if call.axes is None else call.axes[0]
+    if axis is None or source.shape == ():
+        if len(source.shape) > 1:  # the flattened array, in C order: a contiguous copy
+            source = _copy(source, source.dtype)
+        source = Flat(source.view, source.offset, (source.strides[-1] if source.shape else 1,),
+                      call.shape, source.dtype)
+        axis = 0
+    target = flat(out_device, _storage(call.dtype))
+    low, high = _span(target)
+    a, b = _span(source)
+    same = (a, source.offset, source.strides) == (low, target.offset, target.strides)
+    if a < high and low < b and not same:
+        source = _copy(source, source.dtype)  # out overlapping x otherwise: read from a copy
+    scans.run(op.family, target, source, axis, call.dtype)
+
+
+_COMPUTE = {REDUCTION: _reduction, DOT: _dot, SCAN: _scan}
 
 
 def make_kernel(op: Op, backend):
@@ -360,6 +384,14 @@ def select(cond, x, fill, out=None):
                         [broadcast(flat(mask, np.uint8), shape),
                          broadcast(flat(view, _storage(dtype)), shape), value], _storage(dtype))
     return out if out is not None else producers.as_callers(result, x)
+
+
+def empty_like(x, shape, dtype):
+    """A new device array of ``shape`` and ``dtype``, of ``x``'s library, on its device
+    and stream (for results computed above the engine: include_initial=)."""
+    with gpu_errors("empty_like"), producers.scope(x):
+        result = empty(tuple(shape), np.dtype(dtype))
+    return producers.as_callers(result, x)
 
 
 def astype(x, dtype):

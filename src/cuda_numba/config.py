@@ -15,6 +15,9 @@ PER_THREAD_MAX = 8 if SIMULATOR else 64
 MIN_PER_THREAD = 4 if SIMULATOR else 16
 #: Most chunks (blocks) per output of a reduction; one block then merges them.
 MAX_CHUNKS = 4 if SIMULATOR else 1024
+#: Cumulative ops cut rows longer than this into chunks scanned in parallel, from
+#: the combined totals of the chunks before (the C++ engine's kChunk: the same bits).
+SCAN_CHUNK = 16 if SIMULATOR else 1 << 16
 
 
 def grid(n: int) -> int:

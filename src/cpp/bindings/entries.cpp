@@ -13,6 +13,7 @@
 
 #include "../core/elementwise.hpp"
 #include "../core/reduce.hpp"
+#include "../core/scan.hpp"
 #include "arrays.hpp"
 #include "fp_errors.hpp"
 
@@ -347,6 +348,57 @@ PyObject* reduction_entry(Reduction op, PyObject* self, PyObject* const* args, P
     return out_arg == Py_None ? PyArray_Return(array(out.release())) : out.release();
 }
 
+// ---- cumulative ops -------------------------------------------------------------------
+
+// x, axis, dtype, out: an exact array of one or more dimensions, one int axis (None
+// for 1-D), no dtype=, out None or the exact result (the input itself, or apart
+// from it). The fallback flattens, casts and copies.
+PyObject* scan_entry(Scan op, PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!plain_call(self, args, nargs, 4) || args[2] != Py_None) return defer(self, args, nargs);
+    Ref held;
+    PyObject* operand = as_operand(args[0], held, true);
+    DType dtype;
+    if (!operand || !core_dtype(operand, &dtype)) return defer(self, args, nargs);
+    PyArrayObject* x = array(operand);
+    const int ndim = PyArray_NDIM(x);
+    if (ndim == 0) return defer(self, args, nargs);
+    bool along[kMaxDims] = {};
+    if (args[1] == Py_None) {
+        if (ndim != 1) return defer(self, args, nargs);
+        along[0] = true;
+    } else if (!normalize_axis(args[1], ndim, along)) {
+        return defer(self, args, nargs);
+    }
+    const int axis = int(std::find(along, along + ndim, true) - along);
+    const DType out_dtype = result_dtype(op, dtype);
+    PyObject* out_arg = args[3];
+    Ref out;
+    if (out_arg == Py_None) {
+        out.reset(PyArray_SimpleNew(ndim, PyArray_DIMS(x), type_number(out_dtype)));
+        if (!out.get()) return nullptr;
+    } else if (usable_out(out_arg, out_dtype, ndim, PyArray_DIMS(x))) {
+        PyArrayObject* o = array(out_arg);
+        const bool same = PyArray_BYTES(o) == PyArray_BYTES(x) &&
+                          PyArray_CompareLists(PyArray_STRIDES(o), PyArray_STRIDES(x), ndim);
+        if (may_overlap(o, x) && !same) return defer(self, args, nargs);
+        Py_INCREF(out_arg);
+        out.reset(out_arg);
+    } else {
+        return defer(self, args, nargs);
+    }
+    PyArrayObject* o = array(out.get());
+    const ScanCall call{op, dtype, ndim, PyArray_DIMS(x), PyArray_STRIDES(x), PyArray_BYTES(x),
+                        axis, PyArray_BYTES(o), PyArray_STRIDES(o)};
+    int fp;
+    {
+        WithoutGil nogil;
+        fp = scan(call);
+    }
+    // As NumPy: out holds the results even when its error state raises.
+    if (!report_fp("accumulate", fp)) return nullptr;
+    return out.release();
+}
+
 // ---- dot ------------------------------------------------------------------------------
 
 // x, y, out
@@ -398,6 +450,11 @@ PyObject* reduction(PyObject* self, PyObject* const* args, Py_ssize_t n) {
     return reduction_entry(Op, self, args, n);
 }
 
+template <Scan Op>
+PyObject* scan_op(PyObject* self, PyObject* const* args, Py_ssize_t n) {
+    return scan_entry(Op, self, args, n);
+}
+
 template <class F>
 constexpr PyCFunction fastcall(F f) {
     return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f));
@@ -411,6 +468,7 @@ PyMethodDef g_entries[] = {
 #define MF_REDUCTION(name, family, variant, skip_nan, result, keyword, identity) \
     {#name, fastcall(reduction<Reduction::name>), METH_FASTCALL, nullptr},
 #define MF_DOT(name, result) {#name, fastcall(dot_entry), METH_FASTCALL, nullptr},
+#define MF_SCAN(name, family, result) {#name, fastcall(scan_op<Scan::name>), METH_FASTCALL, nullptr},
 #include "mf_ops.def"
 };
 

@@ -13,6 +13,7 @@
 #include "../core/elementwise.hpp"
 #include "../common/ops.hpp"
 #include "../core/reduce.hpp"
+#include "../core/scan.hpp"
 #include "../core/strided.hpp"
 
 namespace {
@@ -20,6 +21,7 @@ namespace {
 using mf::Binary;
 using mf::DType;
 using mf::Reduction;
+using mf::Scan;
 using mf::Unary;
 
 thread_local int last_status = MF_OK;
@@ -37,6 +39,7 @@ template <class T> constexpr DType dtype_of() {
 template <Binary op, class T> using BinaryOut = mf::ResultOf<mf::spec(op).result, T>;
 template <Unary op, class T> using UnaryOut = mf::ResultOf<mf::spec(op).result, T>;
 template <Reduction op, class T> using ReduceOut = mf::ResultOf<mf::spec(op).result, T>;
+template <Scan op, class T> using ScanOut = mf::ResultOf<mf::spec(op).result, T>;
 
 // True when the input [in, in + n_in) and the output [out, out + n_out) (bytes)
 // share memory other than as the very same array: an output with wider
@@ -113,6 +116,20 @@ template <Unary op, class T> int unary(const T* x, UnaryOut<op, T>* out, int64_t
     put(space, 0, out);
     put(space, 1, x);
     keeping_flags([&] { return mf::elementwise(op, dtype_of<T>(), space); });
+    return MF_OK;
+}
+
+template <Scan op, class T> int scan(const T* x, ScanOut<op, T>* out, int64_t n) {
+    using R = ScanOut<op, T>;
+    if (int status = check(n, x, out)) return status;
+    if (n == 0) return MF_OK;
+    if (bad_overlap(x, n * int64_t(sizeof(T)), out, n * int64_t(sizeof(R))))
+        return MF_ERR_OVERLAP;
+    const int64_t shape = n, stride = sizeof(T), out_stride = sizeof(R);
+    keeping_flags([&] {
+        return mf::scan({op, dtype_of<T>(), 1, &shape, &stride, reinterpret_cast<const char*>(x),
+                         0, reinterpret_cast<char*>(out), &out_stride});
+    });
     return MF_OK;
 }
 
@@ -198,6 +215,10 @@ const char* mf_status_message(int status) {
 #define MF_REDUCE_None(name) MF_FOR_DTYPES(MF_DEFINE_REDUCE, name)
 #define MF_REDUCE_Dtype(name) MF_FOR_DTYPES(MF_DEFINE_REDUCE, name)
 #define MF_REDUCE_Ddof(name) MF_FOR_DTYPES(MF_DEFINE_MOMENTS, name)
+#define MF_DEFINE_SCAN(name, sfx, T)                                                     \
+    int mf_##name##_##sfx(const T* x, ScanOut<Scan::name, T>* out, int64_t n) {          \
+        return scan<Scan::name, T>(x, out, n);                                          \
+    }
 #define MF_DEFINE_DOT(name, sfx, T) \
     T mf_##name##_##sfx(const T* a, const T* b, int64_t n) { return dot<T>(a, b, n); }
 
@@ -206,6 +227,7 @@ const char* mf_status_message(int status) {
 #define MF_REDUCTION(name, family, variant, skip_nan, result, keyword, identity) \
     MF_REDUCE_##keyword(name)
 #define MF_DOT(name, result) MF_FOR_DTYPES(MF_DEFINE_DOT, name)
+#define MF_SCAN(name, family, result) MF_FOR_DTYPES(MF_DEFINE_SCAN, name)
 #include "mf_ops.def"
 
 }  // extern "C"

@@ -22,6 +22,10 @@ enum class Reduction : int {
 #define MF_REDUCTION(name, family, variant, skip_nan, result, keyword, identity) name,
 #include "mf_ops.def"
 };
+enum class Scan : int {
+#define MF_SCAN(name, family, result) name,
+#include "mf_ops.def"
+};
 
 constexpr int kNumBinary = 0
 #define MF_BINARY(name, Functor, result, cost) +1
@@ -97,7 +101,20 @@ inline constexpr ReductionSpec kReductions[] = {
 #include "mf_ops.def"
 };
 
+// A cumulative op (cumsum, cumulative_sum...): its family is Sum or Prod.
+struct ScanSpec {
+    const char* name;
+    Family family;
+    Result result;
+};
+
+inline constexpr ScanSpec kScans[] = {
+#define MF_SCAN(name, family, result) {#name, Family::family, Result::result},
+#include "mf_ops.def"
+};
+
 constexpr const ElementwiseSpec& spec(Binary op) { return kBinary[static_cast<int>(op)]; }
+constexpr const ScanSpec& spec(Scan op) { return kScans[static_cast<int>(op)]; }
 constexpr const ElementwiseSpec& spec(Unary op) { return kUnary[static_cast<int>(op)]; }
 constexpr const ReductionSpec& spec(Reduction op) { return kReductions[static_cast<int>(op)]; }
 
@@ -105,5 +122,6 @@ constexpr const ReductionSpec& spec(Reduction op) { return kReductions[static_ca
 constexpr DType result_dtype(Binary op, DType in) { return result_dtype(spec(op).result, in); }
 constexpr DType result_dtype(Unary op, DType in) { return result_dtype(spec(op).result, in); }
 constexpr DType result_dtype(Reduction op, DType in) { return result_dtype(spec(op).result, in); }
+constexpr DType result_dtype(Scan op, DType in) { return result_dtype(spec(op).result, in); }
 
 }  // namespace mf

@@ -4,7 +4,7 @@
  * the preprocessor).
  *
  *   int  mf_<op>_<t>(const T* a, const T* b, R* out, int64_t n)   binary
- *   int  mf_<op>_<t>(const T* x, R* out, int64_t n)               unary
+ *   int  mf_<op>_<t>(const T* x, R* out, int64_t n)               unary, cumulative
  *   R    mf_<op>_<t>(const T* x, int64_t n)                        reductions
  *   R    mf_<var|std|nanvar|nanstd>_<t>(const T* x, int64_t n, double ddof)
  *   T    mf_dot_<t>(const T* a, const T* b, int64_t n)
@@ -12,7 +12,8 @@
  * <t> is f32, f64, i32 or i64 (T: float, double, int32_t, int64_t). R is
  * NumPy's result type, by the op's result rule in the op table: T, except
  * double for integer divide, sqrt, exp, log, sin, cos, mean, var and std,
- * and int64_t for integer sums and products and for argmin/argmax. Values
+ * and int64_t for integer sums and products (cumulative ones too: cumsum,
+ * cumprod, cumulative_sum, cumulative_prod) and for argmin/argmax. Values
  * are NumPy's (NaN propagation, first occurrence, integer wrap-around).
  *
  * Errors never crash: elementwise functions return an mf_status; reductions

@@ -60,6 +60,10 @@ __all__ = [
     'nanstd',
     'nanmin',
     'nanmax',
+    'cumsum',
+    'cumprod',
+    'cumulative_sum',
+    'cumulative_prod',
     'dot',
     'Backend',
     'BackendStatus',
@@ -378,6 +382,42 @@ def nanmax(
     keepdims: bool = False,
     initial: Any = ...,
     where: ArrayLike = True,
+    backend: str | None = None,
+) -> Any: ...
+def cumsum(
+    a: ArrayLike,
+    axis: int | tuple[int, ...] | None = None,
+    dtype: DTypeLike | None = None,
+    out: Any = None,
+    *,
+    backend: str | None = None,
+) -> Any: ...
+def cumprod(
+    a: ArrayLike,
+    axis: int | tuple[int, ...] | None = None,
+    dtype: DTypeLike | None = None,
+    out: Any = None,
+    *,
+    backend: str | None = None,
+) -> Any: ...
+def cumulative_sum(
+    x: ArrayLike,
+    /,
+    *,
+    axis: int | tuple[int, ...] | None = None,
+    dtype: DTypeLike | None = None,
+    out: Any = None,
+    include_initial: bool = False,
+    backend: str | None = None,
+) -> Any: ...
+def cumulative_prod(
+    x: ArrayLike,
+    /,
+    *,
+    axis: int | tuple[int, ...] | None = None,
+    dtype: DTypeLike | None = None,
+    out: Any = None,
+    include_initial: bool = False,
     backend: str | None = None,
 ) -> Any: ...
 def dot(a: ArrayLike, b: ArrayLike, out: Any = None, *, backend: str | None = None) -> Any: ...

@@ -411,3 +411,59 @@ def _given_mean(op: Op, x, axis, keepdims, mask, ddof, mean):
     if op.variant == "std":
         result = np.sqrt(result)
     return result.astype(total.dtype, copy=False)[()]
+
+
+def scan(op: Op, run, call, later: dict, plain_of=None):
+    """Cumulative ops: ``include_initial=`` (the identity first along the axis) and
+    NumPy's looser out= (any dtype, cast unsafely as NumPy's accumulate casts) around
+    the engine's plain call. out= is checked before anything is computed."""
+    x, axis, dtype, out = call
+    include = bool(later.get("include_initial", False))
+    on_device = _checks.is_device_array(x) or _checks.is_device_array(out)
+    if not on_device:
+        x = np.asarray(_host(x))
+    shape = tuple(x.shape)
+    at = _checks.scan_axis(op, len(shape), axis)
+    result_shape = _checks.scan_shape(op, shape, at, include)
+    if out is not None:
+        if not (isinstance(out, np.ndarray) or _checks.is_device_array(out)):
+            raise TypeError("output must be an array")  # NumPy's words
+        if tuple(out.shape) != result_shape:
+            raise ValueError(
+                f"mathfront.{op.name}: out has shape {_checks.fmt_shape(out.shape)}, but the "
+                f"result has shape {_checks.fmt_shape(result_shape)}")
+        if not on_device and not out.flags.writeable:
+            raise ValueError("output array is read-only")  # NumPy's words
+    requested = _checks.normalize_dtype(op, dtype)
+    result_dtype = _checks.result_dtype(op, (_dtype_of(x),), requested)
+    if not include and (out is None or _dtype_of(out) == result_dtype):
+        return run(x, axis, dtype, out)
+    result = run(x, axis, dtype, None)
+    if include and on_device:
+        return _initial_on_device(op, result, 0 if at is None else at, result_shape, out)
+    if include:
+        result = np.asarray(result)
+        at = 0 if at is None else at
+        first = np.full((*result.shape[:at], 1, *result.shape[at + 1:]), op.identity,
+                        result.dtype)
+        result = np.concatenate([first, result], axis=at)
+    if out is None:
+        return result
+    if on_device:
+        return _into(result, out)
+    np.copyto(out, result, casting="unsafe")
+    return out
+
+
+def _initial_on_device(op: Op, result, at: int, shape, out):
+    """include_initial= on device arrays: the identity, then the engine's result, written
+    into two views of the output along axis ``at`` with the cuda engine's select."""
+    cuda = _cuda()
+    target = out if out is not None else cuda.empty_like(result, shape, _dtype_of(result))
+    if _dtype_of(result) != _dtype_of(target):
+        result = cuda.astype(result, _dtype_of(target))
+    before = (slice(None),) * at
+    rest, first = target[(*before, slice(1, None))], target[(*before, slice(0, 1))]
+    cuda.select(np.ones((), bool), result, rest, rest)
+    cuda.select(np.zeros((), bool), first, op.identity, first)
+    return target

@@ -10,11 +10,16 @@ seam and nothing else.
 from __future__ import annotations
 
 from . import _dispatch
-from ._ops import DOT, KEYWORD_DEFAULTS, OPS, REDUCTION, Op
+from ._ops import DOT, KEYWORD_DEFAULTS, OPS, REDUCTION, SCAN, Op
 
 #: NumPy's names for the operands, by kind; ufuncs take theirs by position only.
 _OPERANDS = {"unary": ("x", "/"), "binary": ("x1", "x2", "/"), REDUCTION: ("a",),
-             DOT: ("a", "b")}
+             DOT: ("a", "b"), SCAN: ("a",)}
+
+
+def _operands(op: Op) -> tuple[str, ...]:
+    """The operands' parameters; the Array API's signatures take ``x`` by position only."""
+    return ("x", "/") if op.standard else _OPERANDS[op.kind]
 
 _PARAM_DOCS = {
     "axis": "axis : None, int or tuple of ints\n    Axes to reduce over; None reduces all.",
@@ -40,6 +45,10 @@ _PARAM_DOCS = {
         "    are allowed."
     ),
     "initial": "initial : scalar\n    The starting value of the reduction.",
+    "include_initial": (
+        "include_initial : bool\n"
+        "    Start the result with the identity (0 or 1): one more element along the axis."
+    ),
     "mean": "mean : array_like\n    The mean, if already known (keepdims=True shape).",
     "correction": "correction : float\n    The Array API's name for ``ddof``.",
     "backend": (
@@ -50,12 +59,19 @@ _PARAM_DOCS = {
 }
 
 
+#: Parameters whose meaning differs by kind.
+_KIND_DOCS = {SCAN: {"axis": (
+    "axis : None or int\n    The axis to accumulate along; None: the flattened array"
+    " (cumulative_sum/\n    cumulative_prod: only for arrays of at most one dimension).")}}
+
+
 def _docstring(op: Op) -> str:
-    operands = ", ".join(p for p in _OPERANDS[op.kind] if p != "/")
+    operands = ", ".join(p for p in _operands(op) if p != "/")
+    docs = {**_PARAM_DOCS, **_KIND_DOCS.get(op.kind, {})}
     operand_doc = f"{operands} : array_like or device array"
     if op.kind == "binary":
         operand_doc += "\n    Operands; they broadcast together. Python scalars are weak (NumPy 2)."
-    params = "\n".join([operand_doc, *(_PARAM_DOCS[k] for k in (*op.keywords, "backend"))])
+    params = "\n".join([operand_doc, *(docs[k] for k in (*op.keywords, "backend"))])
     return (
         f"{op.summary}\n\n"
         f"Gives the dtype, shape and values of ``numpy.{op.reference.__name__}``.\n\n"
@@ -67,7 +83,7 @@ def signature_source(op: Op) -> str:
     """The parameter list of the op's public function, as source."""
     default = "DEFAULTS[{!r}]".format
     return ", ".join((
-        *_OPERANDS[op.kind],
+        *_operands(op),
         *(f"{k}={default(k)}" for k in op.positional),
         "*",
         *(f"{k}={default(k)}" for k in op.keyword_only),
@@ -77,7 +93,7 @@ def signature_source(op: Op) -> str:
 
 def make_function(op: Op):
     # The kernel protocol's order (op.keywords), not the signature's.
-    args = ", ".join((*(p for p in _OPERANDS[op.kind] if p != "/"), *op.keywords))
+    args = ", ".join((*(p for p in _operands(op) if p != "/"), *op.keywords))
     source = (
         f"def {op.name}({signature_source(op)}):\n"
         f"    return (scope().selection if backend is None\n"

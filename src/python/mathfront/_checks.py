@@ -10,6 +10,7 @@ answer is cached.
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 import operator
 import warnings
@@ -17,7 +18,7 @@ import warnings
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ._ops import REDUCTION, Op
+from ._ops import REDUCTION, SCAN, Op
 
 #: Python scalar types that NumPy 2 treats as "weak" in promotion.
 PY_SCALARS = (bool, int, float, complex)
@@ -186,6 +187,33 @@ def reduction_axes(op: Op, ndim: int, axis) -> tuple[int, ...] | None:
     return axes
 
 
+def scan_axis(op: Op, ndim: int, axis) -> int | None:
+    """A cumulative op's axis, normalised; None: the flattened array. A 0-d array
+    counts as 1-d, as NumPy counts it. Raises NumPy's errors in its words."""
+    if axis is None:
+        if op.standard and ndim > 1:
+            raise ValueError("For arrays which have more than one dimension ``axis`` "
+                             "argument is required.")
+        return None
+    if op.standard and isinstance(axis, tuple):  # NumPy's accumulate takes one axis
+        if len(axis) != 1:
+            raise ValueError("accumulate does not allow multiple axes")
+        (axis,) = axis
+    return normalize_axis_index(operator.index(axis), max(ndim, 1))
+
+
+def scan_shape(op: Op, shape, axis, include_initial: bool = False) -> tuple[int, ...]:
+    """The result's shape: the flattened size for axis None (and 0-d arrays), else
+    ``shape``; ``include_initial`` adds one element along the axis."""
+    shape = tuple(shape)
+    if axis is None or not shape:
+        shape = (math.prod(shape),)
+        axis = 0
+    if include_initial:
+        shape = (*shape[:axis], shape[axis] + 1, *shape[axis + 1:])
+    return shape
+
+
 def reduced_shape(shape, axes, keepdims) -> tuple[int, ...]:
     if axes is None:  # argmin/argmax over the flattened array
         return (1,) * len(shape) if keepdims else ()
@@ -347,6 +375,13 @@ def validate(op: Op, operands, kwargs: tuple, out_kind: str = "host",
             # NumPy refuses to reduce nothing for these, unless there is
             # nothing to output either: let it say so in its own words.
             op.reference(np.empty(shapes[0], keys[0]), axis=axis, keepdims=keepdims)
+    elif op.kind == SCAN:
+        axis, requested, out = kwargs
+        extra = {"dtype": normalize_dtype(op, requested)}
+        dtype = result_dtype(op, keys, extra["dtype"])
+        axis = scan_axis(op, len(shapes[0]), axis)
+        axes, keepdims = None if axis is None else (axis,), False
+        shape = scan_shape(op, shapes[0], axis)
     else:
         (out,) = kwargs
         extra, axes, keepdims = {}, None, False

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import _above, _checks
-from ._ops import DOT, KEYWORD_DEFAULTS, REDUCTION, Op
+from ._ops import DOT, KEYWORD_DEFAULTS, REDUCTION, SCAN, Op
 
 #: Listed in ``Backend.keywords``: the backend's kernels take NumPy's ``out``
 #: themselves (another dtype, a larger shape); without it they see only an
@@ -31,6 +31,7 @@ ABOVE_ENGINES: dict[str, Callable] = {
     "binary": _above.elementwise,
     REDUCTION: _above.reduction,
     DOT: _above.as_given,
+    SCAN: _above.scan,
 }
 
 

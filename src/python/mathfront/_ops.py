@@ -25,6 +25,9 @@ UNARY = "unary"
 BINARY = "binary"
 REDUCTION = "reduction"
 DOT = "dot"
+#: Cumulative ops (cumsum, cumulative_sum...): one result per element, the running
+#: combination along one axis (None: the flattened array).
+SCAN = "scan"
 
 # --- result-type rules: the result's dtype for one input dtype T -------------------------
 #: T itself.
@@ -95,6 +98,7 @@ KEYWORD_DEFAULTS = {
     "initial": NO_VALUE,
     "mean": NO_VALUE,
     "correction": NO_VALUE,
+    "include_initial": False,
 }
 
 #: Keywords that NumPy's signatures also take by position, in NumPy's order;
@@ -137,6 +141,9 @@ class Op:
     cost: int = 1
     #: The input dtypes every engine computes this op for.
     dtypes: tuple[str, ...] = REQUIRED_DTYPES
+    #: The Array API's signature rather than NumPy's: the operand ``x`` by position
+    #: only, every keyword by name (cumulative_sum; NumPy 2 adopted it as it is).
+    standard: bool = False
 
     @property
     def arity(self) -> int:
@@ -156,6 +163,8 @@ class Op:
         """The keywords of kernel protocol 1, in the order kernels receive them."""
         if self.kind == REDUCTION:
             return ("axis", "keepdims", "out", *self.extra)
+        if self.kind == SCAN:
+            return ("axis", *self.extra, "out")  # NumPy's order
         return ("out",)
 
     @property
@@ -168,6 +177,8 @@ class Op:
         """The keywords NumPy's signature takes by position too, in its order."""
         if self.elementwise:  # ufuncs: out only (dtype=, where=... by name)
             return ("out",)
+        if self.standard:
+            return ()
         return tuple(k for k in POSITIONAL_KEYWORDS if k in self.keywords)
 
     @property
@@ -212,6 +223,16 @@ def _reduction(name, summary, family, variant="plain", *extra, skips_nan=False,
               tolerance=_REDUCTION_TOLERANCE[family], dtypes=REDUCTION_DTYPES)
 
 
+def _scan(name, summary, family, *, standard=False) -> Op:
+    """A cumulative op: NumPy's cumsum/cumprod, or the Array API's cumulative_sum/
+    cumulative_prod (``include_initial=``: the identity first, computed above the
+    engines)."""
+    return Op(name, SCAN, summary, extra=("dtype",),
+              later=("include_initial",) if standard else (), result=WIDE, family=family,
+              identity=0.0 if family == "sum" else 1.0, standard=standard,
+              tolerance=_REDUCTION_TOLERANCE[family], dtypes=REDUCTION_DTYPES)
+
+
 OPS: tuple[Op, ...] = (
     _binary("add", "Add arguments element-wise."),
     _binary("subtract", "Subtract arguments element-wise."),
@@ -251,6 +272,13 @@ OPS: tuple[Op, ...] = (
                skips_nan=True, identity=_NAN),
     _reduction("nanmin", "Minimum, ignoring NaN.", "extreme", "low", skips_nan=True),
     _reduction("nanmax", "Maximum, ignoring NaN.", "extreme", "high", skips_nan=True),
+    _scan("cumsum", "Cumulative sum of the elements along an axis (None: flattened).", "sum"),
+    _scan("cumprod", "Cumulative product of the elements along an axis (None: flattened).",
+          "prod"),
+    _scan("cumulative_sum", "Cumulative sum along an axis (the Array API's cumsum).", "sum",
+          standard=True),
+    _scan("cumulative_prod", "Cumulative product along an axis (the Array API's cumprod).",
+          "prod", standard=True),
     Op("dot", DOT, "Inner product of two 1-D vectors.", family="sum", identity=0.0,
        tolerance=SUM),
 )

@@ -19,6 +19,7 @@ from ._ops import (
     MOMENTS,
     PRODUCT,
     REDUCTION,
+    SCAN,
     SUM,
     ULP,
     ULP_ABS,
@@ -103,6 +104,29 @@ def reduction(op: Op, x, axes, ddof, result_dtype):
     return bound, 0.0
 
 
+def scan(op: Op, x, axis, result_dtype, include_initial=False):
+    """``(atol, rtol)`` of a cumulative op along ``axis`` of ``x`` (None: flattened);
+    atol per element of the result. Each element is a sum (product) of the first
+    elements, so the bound of the reduction of those holds for it: the engines
+    may add in another order (a parallel scan adds chunk totals)."""
+    if not _inexact(op, result_dtype):
+        return 0.0, 0.0
+    x = np.asarray(x)
+    axis = _checks.scan_axis(op, x.ndim, axis)
+    if axis is None or x.ndim == 0:
+        x, axis = x.reshape(-1), 0
+    e = max(eps(result_dtype), eps(x.dtype))
+    grow = 2 * (x.shape[axis] + 2) * e
+    if op.tolerance == PRODUCT:
+        return 0.0, grow
+    xf = _magnitudes(x)
+    bound = grow * np.cumsum(np.where(np.isfinite(xf), np.abs(xf), 0.0), axis=axis)
+    if include_initial:
+        zeros = np.zeros((*bound.shape[:axis], 1, *bound.shape[axis + 1:]))
+        bound = np.concatenate([zeros, bound], axis=axis)
+    return bound, 0.0
+
+
 def dot(op: Op, x, y, result_dtype) -> float:
     """``atol`` of a dot product: the sum bound on the products."""
     if not _inexact(op, result_dtype):
@@ -117,6 +141,9 @@ def for_call(op: Op, operands, keywords: dict, result_dtype):
     has the result's size when it is an array."""
     if op.kind == DOT:
         return dot(op, *operands, result_dtype), 0.0
+    if op.kind == SCAN:
+        return scan(op, operands[0], keywords.get("axis"), result_dtype,
+                    bool(keywords.get("include_initial", False)))
     if op.kind != REDUCTION:
         return elementwise(op, result_dtype)
     if not _inexact(op, result_dtype):

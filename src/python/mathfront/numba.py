@@ -15,7 +15,9 @@ float32, float64, int32 and int64 arrays::
 
 Signatures: ``add(a, b, out)`` (every binary op), ``sqrt(x, out)`` (every
 unary op; ``out`` is returned), ``sum(x)`` (every reduction, over the whole
-array; ``var``/``std``/``nanvar``/``nanstd`` take ``ddof=0``), ``dot(a, b)``.
+array; ``var``/``std``/``nanvar``/``nanstd`` take ``ddof=0``), ``dot(a, b)``,
+``cumsum(x, out)`` (every cumulative op, over a 1-D ``x``; int64 ``out`` for
+integers).
 ``out`` has NumPy's result dtype (float64 for ``divide`` and ``sqrt`` of
 integers). Non-contiguous arrays are a typing error, naming the argument.
 Called outside ``@njit`` they run ``mathfront``'s own functions on the
@@ -32,7 +34,7 @@ from numba.extending import overload, register_jitable
 import mathfront as _mf
 
 from ._checks import result_dtype
-from ._ops import BINARY, DOT, OPS, REDUCTION, UNARY, Op
+from ._ops import BINARY, DOT, OPS, REDUCTION, SCAN, UNARY, Op
 from .cabi import ffi, lib
 
 __all__ = [op.name for op in OPS]
@@ -188,7 +190,8 @@ def _dot(op: Op):
     return python, typer
 
 
-_FACTORIES = {BINARY: _binary, UNARY: _unary, REDUCTION: _reduction, DOT: _dot}
+# A cumulative op is called as a unary one: x and out, 1-D (the flattened scan).
+_FACTORIES = {BINARY: _binary, UNARY: _unary, REDUCTION: _reduction, DOT: _dot, SCAN: _unary}
 
 
 def _define(op: Op):

@@ -27,7 +27,10 @@ class Backend(abc.ABC):
       all of them, defaults filled in: ``out`` for elementwise ops and
       ``dot``; ``axis, keepdims, out`` for reductions, followed by ``dtype``
       (sum, prod, mean, nansum, nanmean) or ``ddof`` (var, std, nanvar,
-      nanstd);
+      nanstd); ``axis, dtype, out`` for cumulative ops (kind ``scan``:
+      cumsum, cumprod, cumulative_sum, cumulative_prod), whose result has one
+      element per input element along ``axis`` (``None``: the flattened
+      array) and whose ``out`` may be the input itself;
     - then any keyword added to ops after protocol 1 (``op.later``) that this
       backend lists in ``keywords``, in ``op.keywords`` order. Those it does
       not list never reach it: mathfront computes them above the engine

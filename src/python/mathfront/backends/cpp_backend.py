@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 
 from .. import _checks, _keywords
-from .._ops import ALL_KEYWORDS, DOT, KEYWORD_DEFAULTS, REDUCTION, Op
+from .._ops import ALL_KEYWORDS, DOT, KEYWORD_DEFAULTS, REDUCTION, SCAN, Op
 from .._threads import get_num_threads
 from .base import Backend
 
@@ -100,7 +100,33 @@ def _dot(strict, call):
     return _into_out(call, strict(x, y, None))
 
 
-_COMPUTE = {REDUCTION: _reduction, DOT: _dot}
+def _same_elements(a: np.ndarray, b: np.ndarray) -> bool:
+    """Do ``a`` and ``b`` view the very same elements (out= the input itself)?"""
+    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+            and a.shape == b.shape and a.strides == b.strides)
+
+
+def _scan(strict, call):
+    requested = call.extra.get("dtype")
+    x = np.asarray(call.operands[0])
+    x = _kernel_array(x, requested or x.dtype)
+    axis = None if call.axes is None else call.axes[0]
+    if axis is None or x.ndim == 0:
+        x, axis = x.reshape(-1), 0  # C order, as NumPy flattens
+    # dtype= narrower than int64 (bool too): int64 accumulation, whose low bits are
+    # what NumPy's narrower accumulator holds (bool: nonzero).
+    computed = np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
+    if call.out is not None and computed == call.dtype and _direct(call.out, call.dtype):
+        # (out has x's shape here: the flattened size when x was flattened)
+        if np.may_share_memory(call.out, x) and not _same_elements(call.out, x):
+            x = x.copy()
+        strict(x, axis, None, call.out)
+        return call.out
+    result = strict(x, axis, None, None).astype(call.dtype, copy=False)
+    return _into_out(call, result.reshape(call.shape))
+
+
+_COMPUTE = {REDUCTION: _reduction, DOT: _dot, SCAN: _scan}
 
 
 def bad_level(level: str, best: str) -> str:

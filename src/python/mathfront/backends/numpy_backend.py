@@ -6,7 +6,15 @@ import numpy as np
 
 from .. import _above, _checks
 from .._errors import unsupported_dtype
-from .._ops import ALL_KEYWORDS, DOT, ELEMENTWISE_LATER, KEYWORD_DEFAULTS, REDUCTION, Op
+from .._ops import (
+    ALL_KEYWORDS,
+    DOT,
+    ELEMENTWISE_LATER,
+    KEYWORD_DEFAULTS,
+    REDUCTION,
+    SCAN,
+    Op,
+)
 from .base import Backend
 
 #: NumPy computes every numeric dtype; object, string and datetime arrays are
@@ -115,7 +123,18 @@ def _dot(op: Op, received):
     return kernel
 
 
-_FACTORIES = {REDUCTION: _reduction, DOT: _dot}
+def _scan(op: Op, received):
+    fn = op.reference
+    names = received[1:]  # after axis
+
+    def kernel(x, axis, *keywords):
+        (x,) = _host_operands(op, (x,))
+        return fn(x, axis=axis, **_given(names, keywords))
+
+    return kernel
+
+
+_FACTORIES = {REDUCTION: _reduction, DOT: _dot, SCAN: _scan}
 
 
 class NumpyBackend(Backend):
