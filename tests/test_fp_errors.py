@@ -84,6 +84,20 @@ FLAGGED = [
     ("power", (-1.0, 0.5), "invalid value encountered in power"),
     ("power", (10.0, 400.0), "overflow encountered in power"),
     ("power", (0.0, -1.0), "divide by zero encountered in power"),
+    ("tan", (np.inf,), "invalid value encountered in tan"),
+    ("sinh", (1000.0,), "overflow encountered in sinh"),
+    ("cosh", (-1000.0,), "overflow encountered in cosh"),
+    ("arcsin", (2.0,), "invalid value encountered in arcsin"),
+    ("arccos", (-np.inf,), "invalid value encountered in arccos"),
+    ("arccosh", (0.5,), "invalid value encountered in arccosh"),
+    ("arctanh", (1.0,), "divide by zero encountered in arctanh"),
+    ("arctanh", (-2.0,), "invalid value encountered in arctanh"),
+    ("expm1", (1000.0,), "overflow encountered in expm1"),
+    ("log1p", (-1.0,), "divide by zero encountered in log1p"),
+    ("log1p", (-2.0,), "invalid value encountered in log1p"),
+    ("log2", (0.0,), "divide by zero encountered in log2"),
+    ("log10", (-1.0,), "invalid value encountered in log10"),
+    ("exp2", (2000.0,), "overflow encountered in exp2"),
 ]
 
 
@@ -186,6 +200,10 @@ SILENT = [
     ("add", (np.nan, 1.0)), ("multiply", (np.nan, 0.0)), ("divide", (np.nan, 0.0)),
     ("abs", (np.nan,)), ("negative", (np.nan,)), ("power", (np.nan, 2.0)),
     ("exp", (1.5,)), ("log", (0.5,)), ("sin", (1e7,)), ("cos", (-3.0,)), ("sqrt", (2.0,)),
+    ("tan", (np.nan,)), ("tanh", (np.inf,)), ("sinh", (-np.inf,)), ("cosh", (np.nan,)),
+    ("arctan", (np.inf,)), ("arcsinh", (-np.inf,)),
+    ("expm1", (-np.inf,)), ("log1p", (np.inf,)), ("log2", (np.nan,)), ("log10", (np.inf,)),
+    ("exp2", (-np.inf,)), ("cbrt", (np.nan,)), ("cbrt", (-8.0,)),
 ]
 
 

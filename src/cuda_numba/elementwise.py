@@ -79,11 +79,15 @@ def _sqrt(a):
     return math.sqrt(a) if a >= 0 else math.nan
 
 
+# ln(DBL_MAX): exp and expm1 overflow past it. The simulator compares a
+# float32 with the bound in float32 (NumPy 2), which rounds it up past float32
+# 709.7827148: that value overflows too, so it is named as well.
+_LN_MAX = 709.782712893384
+_LN_MAX_F32 = 709.78271484375
+
+
 def _exp(a):
-    # ln(DBL_MAX); NaN passes. The simulator compares a float32 with the bound
-    # in float32 (NumPy 2), which rounds it up past float32 709.7827148:
-    # that value overflows too, so it is named as well.
-    if a > 709.782712893384 or a >= 709.78271484375:
+    if a > _LN_MAX or a >= _LN_MAX_F32:  # NaN passes
         return math.inf
     return math.exp(a)
 
@@ -100,6 +104,101 @@ def _sin(a):
 
 def _cos(a):
     return math.cos(a) if a - a == 0 else math.nan
+
+
+def _tan(a):
+    return math.tan(a) if a - a == 0 else math.nan
+
+
+def _tanh(a):
+    return math.tanh(a)
+
+
+def _sinh(a):
+    if not (a > 700 or a < -700):  # NaN too
+        return math.sinh(a)
+    # Python's math.sinh raises where sinh overflows: exp(|x|/2)^2 / 2 is the
+    # same within an ulp there, and inf past float64's range. x: a float, as
+    # -INT64_MIN would wrap.
+    x = a * 1.0
+    h = math.exp(min(abs(x), 1400.0) / 2)
+    return math.copysign(0.5 * h * h, x)
+
+
+def _cosh(a):
+    if not (a > 700 or a < -700):
+        return math.cosh(a)
+    h = math.exp(min(abs(a * 1.0), 1400.0) / 2)  # as in _sinh
+    return 0.5 * h * h
+
+
+def _arcsin(a):
+    return math.asin(a) if -1 <= a <= 1 else math.nan
+
+
+def _arccos(a):
+    return math.acos(a) if -1 <= a <= 1 else math.nan
+
+
+def _arctan(a):
+    return math.atan(a)
+
+
+def _arcsinh(a):
+    return math.asinh(a)
+
+
+def _arccosh(a):
+    return math.acosh(a) if a >= 1 else math.nan
+
+
+def _arctanh(a):
+    if -1 < a < 1:
+        return math.atanh(a)
+    return math.copysign(math.inf, a) if a == 1 or a == -1 else math.nan
+
+
+def _expm1(a):
+    if a > _LN_MAX or a >= _LN_MAX_F32:  # as in _exp
+        return math.inf
+    return math.expm1(a)
+
+
+def _log1p(a):
+    if a > -1:
+        return math.log1p(a)
+    return -math.inf if a == -1 else math.nan
+
+
+def _log2(a):
+    if a > 0:
+        return math.log2(a)
+    return -math.inf if a == 0 else math.nan
+
+
+def _log10(a):
+    if a > 0:
+        return math.log10(a)
+    return -math.inf if a == 0 else math.nan
+
+
+def _exp2(a):
+    if a >= 1024:  # Python's ** raises past float64's range
+        return math.inf
+    # a float exponent: Numba would multiply out an integer power, and 2**1074
+    # overflows before 2**-1074 is its reciprocal (math.exp2 is Python 3.11's).
+    return 2.0 ** (a * 1.0)
+
+
+def _cbrt(a):
+    x = a * 1.0  # -INT64_MIN would wrap
+    if x == 0 or x - x != 0:  # +-0, +-inf and NaN are their own cube roots
+        return x
+    # pow's 1/3 is not a third (the result is off by up to 1e-14 relatively
+    # for huge x): one Newton step corrects it (math.cbrt is Python 3.11's,
+    # and the CUDA target has no lowering for it).
+    y = math.copysign(abs(x) ** (1.0 / 3.0), x)
+    return y - (y - x / (y * y)) / 3.0
 
 
 def _identity(a):  # dtype casts: the conversion happens on the store

@@ -119,6 +119,37 @@ MF_VMATH_FUNCTOR(Sin, sin, fast_trig)
 MF_VMATH_FUNCTOR(Cos, cos, fast_trig)
 #undef MF_VMATH_FUNCTOR
 
+// The other transcendentals: one scalar libm call per element for now (no
+// SIMD: a later step, with its own accuracy and speed targets). float32 calls
+// the f variant, as NumPy's own libm loops do; integers compute in double.
+// libm raises C99's flags, which are the ones NumPy reports (tan(inf)
+// invalid, arctanh(1) divide by zero, sinh(1000) overflow, ...).
+#define MF_LIBM_FUNCTOR(Name, fn)                                                    \
+    struct Name {                                                                    \
+        template <class T> using Out = FloatOf<T>;                                   \
+        template <class T> static Out<T> f(T a) {                                    \
+            if constexpr (std::is_same_v<T, float>) return __builtin_##fn##f(a);      \
+            else return __builtin_##fn(double(a));                                   \
+        }                                                                            \
+    };
+MF_LIBM_FUNCTOR(Tan, tan)
+MF_LIBM_FUNCTOR(Tanh, tanh)
+MF_LIBM_FUNCTOR(Sinh, sinh)
+MF_LIBM_FUNCTOR(Cosh, cosh)
+MF_LIBM_FUNCTOR(Arcsin, asin)
+MF_LIBM_FUNCTOR(Arccos, acos)
+MF_LIBM_FUNCTOR(Arctan, atan)
+MF_LIBM_FUNCTOR(Arcsinh, asinh)
+MF_LIBM_FUNCTOR(Arccosh, acosh)
+MF_LIBM_FUNCTOR(Arctanh, atanh)
+MF_LIBM_FUNCTOR(Expm1, expm1)
+MF_LIBM_FUNCTOR(Log1p, log1p)
+MF_LIBM_FUNCTOR(Log2, log2)
+MF_LIBM_FUNCTOR(Log10, log10)
+MF_LIBM_FUNCTOR(Exp2, exp2)
+MF_LIBM_FUNCTOR(Cbrt, cbrt)
+#undef MF_LIBM_FUNCTOR
+
 template <class Op, class = void>
 struct HasSlowPath : std::false_type {};
 template <class Op>

@@ -45,6 +45,22 @@ __all__ = [
     'log',
     'sin',
     'cos',
+    'tan',
+    'tanh',
+    'sinh',
+    'cosh',
+    'arcsin',
+    'arccos',
+    'arctan',
+    'arcsinh',
+    'arccosh',
+    'arctanh',
+    'expm1',
+    'log1p',
+    'log2',
+    'log10',
+    'exp2',
+    'cbrt',
     'sum',
     'prod',
     'mean',
@@ -215,6 +231,150 @@ def sin(
     backend: str | None = None,
 ) -> Any: ...
 def cos(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def tan(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def tanh(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def sinh(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def cosh(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def arcsin(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def arccos(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def arctan(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def arcsinh(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def arccosh(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def arctanh(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def expm1(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def log1p(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def log2(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def log10(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def exp2(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def cbrt(
     x: ArrayLike,
     out: Any = None,
     *,

@@ -132,7 +132,9 @@ class Op:
     #: Reductions: the value of an empty reduction; None where NumPy raises instead.
     identity: float | None = None
     #: Elementwise: where the op is defined, for the tests' inputs ("" everywhere;
-    #: "exponent>=0": integer powers refuse negative exponents).
+    #: "exponent>=0": integer powers refuse negative exponents; "[-1,1]", ">=1",
+    #: ">=-1", ">=0": the real domain of arcsin, arccosh, log1p, log2...). NumPy's
+    #: NaN outside it is tested by hand (tests/test_math_ops.py).
     domain: str = ""
     #: How close to NumPy an engine must be (EXACT, EXACT_ANY_ZERO, ULP, ULP_ABS, SUM,
     #: PRODUCT, MOMENTS).
@@ -249,6 +251,33 @@ OPS: tuple[Op, ...] = (
     _unary("log", "Natural logarithm, element-wise.", result=FLOAT, tolerance=ULP, cost=8),
     _unary("sin", "Sine, element-wise (radians).", result=FLOAT, tolerance=ULP_ABS, cost=8),
     _unary("cos", "Cosine, element-wise (radians).", result=FLOAT, tolerance=ULP_ABS, cost=8),
+    # libm per element in cpp for now (no SIMD): cost measured against add, float64.
+    _unary("tan", "Tangent, element-wise (radians).", result=FLOAT, tolerance=ULP, cost=8),
+    _unary("tanh", "Hyperbolic tangent, element-wise.", result=FLOAT, tolerance=ULP, cost=16),
+    _unary("sinh", "Hyperbolic sine, element-wise.", result=FLOAT, tolerance=ULP, cost=16),
+    _unary("cosh", "Hyperbolic cosine, element-wise.", result=FLOAT, tolerance=ULP, cost=16),
+    _unary("arcsin", "Inverse sine, element-wise (radians).", result=FLOAT, domain="[-1,1]",
+           tolerance=ULP, cost=16),
+    _unary("arccos", "Inverse cosine, element-wise (radians).", result=FLOAT, domain="[-1,1]",
+           tolerance=ULP, cost=16),
+    _unary("arctan", "Inverse tangent, element-wise (radians).", result=FLOAT, tolerance=ULP,
+           cost=8),
+    _unary("arcsinh", "Inverse hyperbolic sine, element-wise.", result=FLOAT, tolerance=ULP,
+           cost=24),
+    _unary("arccosh", "Inverse hyperbolic cosine, element-wise.", result=FLOAT, domain=">=1",
+           tolerance=ULP, cost=24),
+    _unary("arctanh", "Inverse hyperbolic tangent, element-wise.", result=FLOAT,
+           domain="[-1,1]", tolerance=ULP, cost=24),
+    _unary("expm1", "exp(x) - 1, element-wise (accurate near 0).", result=FLOAT, tolerance=ULP,
+           cost=12),
+    _unary("log1p", "log(1 + x), element-wise (accurate near 0).", result=FLOAT, domain=">=-1",
+           tolerance=ULP, cost=12),
+    _unary("log2", "Base-2 logarithm, element-wise.", result=FLOAT, domain=">=0",
+           tolerance=ULP, cost=4),
+    _unary("log10", "Base-10 logarithm, element-wise.", result=FLOAT, domain=">=0",
+           tolerance=ULP, cost=8),
+    _unary("exp2", "2**x, element-wise.", result=FLOAT, tolerance=ULP, cost=4),
+    _unary("cbrt", "Cube root, element-wise.", result=FLOAT, tolerance=ULP, cost=16),
     _reduction("sum", "Sum of array elements over the given axes.", "sum", "plain", "dtype",
                identity=0.0),
     _reduction("prod", "Product of array elements over the given axes.", "prod", "plain",
