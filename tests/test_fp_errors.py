@@ -98,6 +98,10 @@ FLAGGED = [
     ("log2", (0.0,), "divide by zero encountered in log2"),
     ("log10", (-1.0,), "invalid value encountered in log10"),
     ("exp2", (2000.0,), "overflow encountered in exp2"),
+    ("hypot", (1.7e308, 1.7e308), "overflow encountered in hypot"),
+    ("logaddexp", (np.nan, 1.0), "invalid value encountered in logaddexp"),
+    ("logaddexp", (1e308, -1e308), "overflow encountered in logaddexp"),
+    ("logaddexp2", (np.inf, np.nan), "invalid value encountered in logaddexp2"),
 ]
 
 
@@ -204,6 +208,9 @@ SILENT = [
     ("arctan", (np.inf,)), ("arcsinh", (-np.inf,)),
     ("expm1", (-np.inf,)), ("log1p", (np.inf,)), ("log2", (np.nan,)), ("log10", (np.inf,)),
     ("exp2", (-np.inf,)), ("cbrt", (np.nan,)), ("cbrt", (-8.0,)),
+    ("arctan2", (np.nan, 1.0)), ("arctan2", (np.inf, np.inf)), ("hypot", (np.inf, np.nan)),
+    ("copysign", (np.nan, -1.0)), ("logaddexp", (np.inf, np.inf)),
+    ("logaddexp2", (-np.inf, -np.inf)),
 ]
 
 

@@ -201,6 +201,48 @@ def _cbrt(a):
     return y - (y - x / (y * y)) / 3.0
 
 
+def _arctan2(a, b):
+    return math.atan2(a, b)
+
+
+def _hypot(a, b):
+    return math.hypot(a, b)  # inf past float64's range, without raising
+
+
+def _copysign(a, b):
+    return math.copysign(a * 1.0, b * 1.0)  # integers give float64
+
+
+_LN2 = 0.6931471805599453
+_LOG2E = 1.4426950408889634
+
+
+def _logaddexp(a, b):
+    x = a * 1.0  # integers: x - y must not wrap
+    y = b * 1.0
+    if x == y:  # infinities of one sign too
+        return x + _LN2
+    d = x - y
+    if d > 0:
+        return x + math.log1p(math.exp(-d))
+    if d <= 0:
+        return y + math.log1p(math.exp(d))
+    return d  # NaN
+
+
+def _logaddexp2(a, b):
+    x = a * 1.0
+    y = b * 1.0
+    if x == y:
+        return x + 1
+    d = x - y
+    if d > 0:
+        return x + _LOG2E * math.log1p(2.0 ** -d)
+    if d <= 0:
+        return y + _LOG2E * math.log1p(2.0 ** d)
+    return d
+
+
 def _identity(a):  # dtype casts: the conversion happens on the store
     return a
 

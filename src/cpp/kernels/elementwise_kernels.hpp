@@ -150,6 +150,60 @@ MF_LIBM_FUNCTOR(Exp2, exp2)
 MF_LIBM_FUNCTOR(Cbrt, cbrt)
 #undef MF_LIBM_FUNCTOR
 
+#define MF_LIBM_BINARY_FUNCTOR(Name, fn)                                             \
+    struct Name {                                                                    \
+        template <class T> using Out = FloatOf<T>;                                   \
+        template <class T> static Out<T> f(T a, T b) {                               \
+            if constexpr (std::is_same_v<T, float>) return __builtin_##fn##f(a, b);   \
+            else return __builtin_##fn(double(a), double(b));                        \
+        }                                                                            \
+    };
+MF_LIBM_BINARY_FUNCTOR(Arctan2, atan2)
+MF_LIBM_BINARY_FUNCTOR(Hypot, hypot)
+MF_LIBM_BINARY_FUNCTOR(Copysign, copysign)
+#undef MF_LIBM_BINARY_FUNCTOR
+
+// NumPy's invalid for a NaN its loop compared (npy_set_floatstatus_invalid).
+// Not fp_status.hpp's fp_raise: an inline function outside this level's
+// namespace may be linked to another level's copy (AVX-512 code on the
+// baseline path).
+inline void raise_invalid() {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_setcsr(_mm_getcsr() | 0x1u);  // MXCSR's IE
+#else
+    feraiseexcept(FE_INVALID);
+#endif
+}
+
+// log(e^a + e^b) and log2(2^a + 2^b) by NumPy's formula (npy_logaddexp), and
+// with its flags: underflow of the exponential, overflow of a - b, and
+// invalid for a NaN, which NumPy's ordered comparison of the difference raises.
+template <bool Base2>
+struct LogAddExpOf {
+    template <class T> using Out = FloatOf<T>;
+    template <class T> static Out<T> f(T a_, T b_) {
+        using F = Out<T>;
+        const F a = F(a_), b = F(b_);  // integers in double: a - b must not wrap
+        if (a == b) return a + (Base2 ? F(1) : F(0.693147180559945309417232121458176568));
+        const F d = a - b;
+        if (d != d) {
+            raise_invalid();
+            return d;
+        }
+        const F top = d > 0 ? a : b;
+        const F e = d > 0 ? -d : d;  // <= 0: the exponential cannot overflow
+        if constexpr (std::is_same_v<F, float>) {
+            if constexpr (Base2) return top + 1.442695040888963407359924681001892137f * __builtin_log1pf(__builtin_exp2f(e));
+            else return top + __builtin_log1pf(__builtin_expf(e));
+        } else {
+            if constexpr (Base2) return top + 1.442695040888963407359924681001892137 * __builtin_log1p(__builtin_exp2(e));
+            else return top + __builtin_log1p(__builtin_exp(e));
+        }
+    }
+};
+struct Logaddexp : LogAddExpOf<false> {};
+struct Logaddexp2 : LogAddExpOf<true> {};
+
 template <class Op, class = void>
 struct HasSlowPath : std::false_type {};
 template <class Op>

@@ -8,6 +8,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#else
+#include <cfenv>  // feraiseexcept (elementwise_kernels.hpp)
 #endif
 
 #include "../common/states.hpp"

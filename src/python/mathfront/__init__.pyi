@@ -38,6 +38,11 @@ __all__ = [
     'maximum',
     'minimum',
     'power',
+    'arctan2',
+    'hypot',
+    'copysign',
+    'logaddexp',
+    'logaddexp2',
     'negative',
     'abs',
     'sqrt',
@@ -167,6 +172,56 @@ def minimum(
     backend: str | None = None,
 ) -> Any: ...
 def power(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def arctan2(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def hypot(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def copysign(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def logaddexp(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def logaddexp2(
     x1: ArrayLike,
     x2: ArrayLike,
     out: Any = None,
