@@ -102,6 +102,7 @@ FLAGGED = [
     ("logaddexp", (np.nan, 1.0), "invalid value encountered in logaddexp"),
     ("logaddexp", (1e308, -1e308), "overflow encountered in logaddexp"),
     ("logaddexp2", (np.inf, np.nan), "invalid value encountered in logaddexp2"),
+    ("square", (1e200,), "overflow encountered in square"),
 ]
 
 
@@ -211,6 +212,9 @@ SILENT = [
     ("arctan2", (np.nan, 1.0)), ("arctan2", (np.inf, np.inf)), ("hypot", (np.inf, np.nan)),
     ("copysign", (np.nan, -1.0)), ("logaddexp", (np.inf, np.inf)),
     ("logaddexp2", (-np.inf, -np.inf)),
+    ("fmax", (np.nan, 1.0)), ("fmax", (1.0, np.nan)), ("fmin", (np.nan, np.nan)),
+    ("sign", (np.nan,)), ("square", (np.nan,)), ("positive", (np.nan,)), ("floor", (np.nan,)),
+    ("ceil", (np.inf,)), ("trunc", (np.nan,)), ("rint", (np.nan,)),
 ]
 
 

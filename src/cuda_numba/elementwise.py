@@ -243,6 +243,76 @@ def _logaddexp2(a, b):
     return d
 
 
+def _fmax(a, b):
+    if b != b:  # NaN loses to a number
+        return a
+    if a != a:
+        return b
+    return a if a >= b else b
+
+
+def _fmin(a, b):
+    if b != b:
+        return a
+    if a != a:
+        return b
+    return a if a <= b else b
+
+
+def _square(a):
+    return a * a
+
+
+def _positive(a):
+    return a
+
+
+def _sign(a):
+    if a > 0:
+        return 1
+    if a < 0:
+        return -1
+    return a - a  # +0 for both zeros; NaN stays NaN
+
+
+def _floor(a):
+    # Python's math.floor gives an int (and raises on inf and NaN); past 2^52
+    # every float is an integer already. The sign of a zero result is a's.
+    if not abs(a) < 4503599627370496.0:
+        return a
+    return math.copysign(float(math.floor(a)), a)
+
+
+def _ceil(a):
+    if not abs(a) < 4503599627370496.0:
+        return a
+    return math.copysign(float(math.ceil(a)), a)  # ceil(-0.5) is -0
+
+
+def _trunc(a):
+    if not abs(a) < 4503599627370496.0:
+        return a
+    t = math.floor(a) if a >= 0 else math.ceil(a)  # NumPy's float32 has no __trunc__
+    return math.copysign(float(t), a)
+
+
+def _rint(a):
+    if not abs(a) < 4503599627370496.0:
+        return a
+    return math.copysign(float(round(a)), a)  # round: ties to even, as rint
+
+
+def _floor_int(a):  # integers are their own floor, ceil and trunc
+    return a
+
+
+_ceil_int = _trunc_int = _floor_int
+
+
+def _rint_int(a):
+    return a * 1.0
+
+
 def _identity(a):  # dtype casts: the conversion happens on the store
     return a
 

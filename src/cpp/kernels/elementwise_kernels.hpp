@@ -80,6 +80,103 @@ struct Power {
     }
 };
 
+struct Square {
+    template <class T> using Out = T;
+    template <class T> static T f(T a) {
+        if constexpr (is_float_v<T>) return a * a;
+        else return T(Unsigned<T>(a) * Unsigned<T>(a));
+    }
+};
+
+struct Positive {
+    template <class T> using Out = T;
+    template <class T> static T f(T a) { return a; }
+};
+
+// Floats ordered as integers, and NaN told by its bits: sign, fmin and fmax
+// compare nothing as floating point, so they raise no flag (NumPy raises none;
+// GCC under -fno-trapping-math may make any float comparison a signalling one).
+template <class T>
+using BitsOf = std::conditional_t<sizeof(T) == 8, int64_t, int32_t>;
+template <class T>
+inline bool is_nan_bits(T a) {
+    using I = BitsOf<T>;
+    constexpr I kInf = sizeof(T) == 8 ? I(0x7ff0000000000000LL) : I(0x7f800000);
+    return (__builtin_bit_cast(I, a) & std::numeric_limits<I>::max()) > kInf;
+}
+// A signed integer with the order of the floats (-0 just below +0).
+template <class T>
+inline BitsOf<T> order_key(T a) {
+    const auto b = __builtin_bit_cast(BitsOf<T>, a);
+    return b < 0 ? b ^ std::numeric_limits<BitsOf<T>>::max() : b;
+}
+
+// -1, 0 or 1 of a's type; NaN stays NaN, and both zeros give +0 (NumPy's).
+struct Sign {
+    template <class T> using Out = T;
+    template <class T> static T f(T a) {
+        if constexpr (is_float_v<T>) {
+            const auto key = order_key(a);
+            const T one = key > 0 ? T(1) : T(-1);
+            return is_nan_bits(a) ? a : (key == 0) | (key == -1) ? T(0) : one;
+        } else {
+            return T((a > 0) - (a < 0));
+        }
+    }
+};
+
+// NaN-ignoring: a NaN loses to a number; two NaN give NaN. On a tie of -0 and
+// +0 NumPy's result depends on its loop (EXACT_ANY_ZERO): here +0 for fmax.
+struct Fmax {
+    template <class T> using Out = T;
+    template <class T> static T f(T a, T b) {
+        if constexpr (is_float_v<T>) {
+            if (is_nan_bits(b)) return a;
+            if (is_nan_bits(a)) return b;
+            return order_key(a) >= order_key(b) ? a : b;
+        } else {
+            return a > b ? a : b;
+        }
+    }
+};
+
+struct Fmin {
+    template <class T> using Out = T;
+    template <class T> static T f(T a, T b) {
+        if constexpr (is_float_v<T>) {
+            if (is_nan_bits(b)) return a;
+            if (is_nan_bits(a)) return b;
+            return order_key(a) <= order_key(b) ? a : b;
+        } else {
+            return a < b ? a : b;
+        }
+    }
+};
+
+// Rounding to an integer: integers are their own floor, ceil and trunc (NumPy
+// 2 keeps their dtype); rint gives float64 for them (the FLOAT rule).
+#define MF_ROUNDING_FUNCTOR(Name, fn)                                                \
+    struct Name {                                                                    \
+        template <class T> using Out = T;                                            \
+        template <class T> static T f(T a) {                                         \
+            if constexpr (std::is_same_v<T, float>) return __builtin_##fn##f(a);      \
+            else if constexpr (std::is_same_v<T, double>) return __builtin_##fn(a);   \
+            else return a;                                                           \
+        }                                                                            \
+    };
+MF_ROUNDING_FUNCTOR(Floor, floor)
+MF_ROUNDING_FUNCTOR(Ceil, ceil)
+MF_ROUNDING_FUNCTOR(Trunc, trunc)
+#undef MF_ROUNDING_FUNCTOR
+
+struct Rint {
+    template <class T> using Out = FloatOf<T>;
+    template <class T> static Out<T> f(T a) {
+        if constexpr (std::is_same_v<T, float>) return __builtin_rintf(a);
+        else return __builtin_rint(double(a));  // integers: exact below 2^53, rounded past it
+    }
+};
+
 struct Negative {
     template <class T> using Out = T;
     template <class T> static T f(T a) {

@@ -43,8 +43,17 @@ __all__ = [
     'copysign',
     'logaddexp',
     'logaddexp2',
+    'fmax',
+    'fmin',
     'negative',
     'abs',
+    'square',
+    'positive',
+    'sign',
+    'floor',
+    'ceil',
+    'trunc',
+    'rint',
     'sqrt',
     'exp',
     'log',
@@ -231,6 +240,26 @@ def logaddexp2(
     dtype: DTypeLike | None = None,
     backend: str | None = None,
 ) -> Any: ...
+def fmax(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def fmin(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
 def negative(
     x: ArrayLike,
     out: Any = None,
@@ -241,6 +270,69 @@ def negative(
     backend: str | None = None,
 ) -> Any: ...
 def abs(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def square(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def positive(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def sign(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def floor(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def ceil(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def trunc(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def rint(
     x: ArrayLike,
     out: Any = None,
     *,
