@@ -292,3 +292,19 @@ def test_device_functions_compiled_by_numba(name):
         with np.errstate(all="ignore"):
             (for_floats if dtype in FLOATS else for_ints)(*operands, out)
         assert_same(out, expected, op, f"njit _{name} {dtype}")
+
+
+def test_auto_sends_ops_with_scalar_cpu_kernels_to_numpy():
+    """cpp computes these with libm one element at a time (no SIMD yet): auto prefers
+    NumPy's SIMD loops; an explicit cpp still runs them."""
+    from mathfront._ops import OPS
+
+    if "cpp" not in {s.name for s in mf.backends() if s.available}:
+        pytest.skip("no cpp backend here")
+    x = np.linspace(0.1, 0.9, 5)
+    for op in OPS:
+        args = [x] * op.arity
+        chosen = mf.explain(getattr(mf, op.name), *args)
+        assert chosen.backend == ("numpy" if op.scalar_cpu else "cpp"), (op.name, chosen)
+    assert mf.explain(mf.tan, x, backend="cpp").backend == "cpp"
+    np.testing.assert_allclose(mf.tan(x, backend="cpp"), np.tan(x), rtol=1e-15)

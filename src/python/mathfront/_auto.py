@@ -66,8 +66,10 @@ def choose(op: Op, args, name: str = AUTO) -> tuple:
         where = "host operands"
     dtypes = _checks.involved_dtypes(op, args)
     shown = ", ".join(sorted({d.name for d in dtypes})) or "Python scalars"
-    skipped = []
-    for backend in sorted(candidates, key=lambda b: -b.priority):
+    # Backends whose kernel for op is known slower than another's come last.
+    skipped = [f"{b.name}'s {op.name} kernel is slower than another's, so it comes last"
+               for b in candidates if not b.auto_prefers(op)]
+    for backend in sorted(candidates, key=lambda b: (not b.auto_prefers(op), -b.priority)):
         reason = backend.unavailable_reason()
         if reason is not None:
             skipped.append(f"{backend.name} unavailable ({reason})")
@@ -93,7 +95,8 @@ def _front(op: Op):
     keywords itself.
     """
     for backend in sorted(
-        (b for b in _registry.all_backends() if b.device == "cpu"), key=lambda b: -b.priority
+        (b for b in _registry.all_backends() if b.device == "cpu"),
+        key=lambda b: (not b.auto_prefers(op), -b.priority),
     ):
         if backend.unavailable_reason() is None:
             if (isinstance(backend, CppBackend) and backend.dtypes(op)

@@ -68,6 +68,11 @@ class Backend(abc.ABC):
         supported = self.dtypes(op)
         return all(np.dtype(d).name in supported for d in dtypes)
 
+    def auto_prefers(self, op: Op) -> bool:
+        """Whether ``auto`` may choose this backend for ``op`` over lower-priority ones
+        that can run it (False: its kernel is known slower than theirs)."""
+        return True
+
     def require(self, op: Op, dtypes) -> None:
         """Raise the contract's (docs/design.md) ``TypeError`` unless ``supports(op, dtypes)``."""
         # dtypes seen supported, as dtype objects: np.dtype(d).name is

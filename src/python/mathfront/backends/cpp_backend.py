@@ -180,6 +180,9 @@ class CppBackend(Backend):
     def dtypes(self, op: Op):
         return self._supported.get(op.name, frozenset())
 
+    def auto_prefers(self, op: Op) -> bool:
+        return not op.scalar_cpu  # libm one element at a time: NumPy's SIMD loops win
+
     def entry(self, op: Op, refused):
         """The op's C entry point: it computes the calls it takes as they are and
         passes every other one, unchanged, to ``refused`` (``None``: it raises
