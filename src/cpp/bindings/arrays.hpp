@@ -180,4 +180,12 @@ inline PyObject* as_operand(PyObject* o, Ref& holder, bool scalars) {
     return holder.get();
 }
 
+// The one operand of a reduction or scan as an exact array of a core dtype
+// (NumPy scalars, lists and tuples converted into `holder`); null where the
+// entry defers.
+inline PyArrayObject* core_operand(PyObject* o, Ref& holder, DType* dtype) {
+    PyObject* operand = as_operand(o, holder, true);
+    return operand && core_dtype(operand, dtype) ? array(operand) : nullptr;
+}
+
 }  // namespace mf::py

@@ -254,10 +254,9 @@ PyObject* reduction_entry(Reduction op, PyObject* self, PyObject* const* args, P
     if (!plain_call(self, args, nargs, 4 + (spec.keyword != Keyword::None)))
         return defer(self, args, nargs);
     Ref held;
-    PyObject* operand = as_operand(args[0], held, true);
     DType dtype;
-    if (!operand || !core_dtype(operand, &dtype)) return defer(self, args, nargs);
-    PyArrayObject* x = array(operand);
+    PyArrayObject* x = core_operand(args[0], held, &dtype);
+    if (!x) return defer(self, args, nargs);
     const int ndim = PyArray_NDIM(x);
     PyObject* axis = args[1];
     if ((args[2] != Py_True && args[2] != Py_False) || (arg && ndim == 0))
@@ -356,10 +355,9 @@ PyObject* reduction_entry(Reduction op, PyObject* self, PyObject* const* args, P
 PyObject* scan_entry(Scan op, PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (!plain_call(self, args, nargs, 4) || args[2] != Py_None) return defer(self, args, nargs);
     Ref held;
-    PyObject* operand = as_operand(args[0], held, true);
     DType dtype;
-    if (!operand || !core_dtype(operand, &dtype)) return defer(self, args, nargs);
-    PyArrayObject* x = array(operand);
+    PyArrayObject* x = core_operand(args[0], held, &dtype);
+    if (!x) return defer(self, args, nargs);
     const int ndim = PyArray_NDIM(x);
     if (ndim == 0) return defer(self, args, nargs);
     bool along[kMaxDims] = {};
