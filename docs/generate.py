@@ -42,6 +42,7 @@ RESULT_WORDS = {
     "float": "floats keep theirs; integers and bool give float64",
     "wide": "floats keep theirs; integers and bool give int64",
     "index": "int64",
+    "bool": "bool",
 }
 
 

@@ -56,6 +56,7 @@ RULES = {
     "wide": {"bool": "int64", "int32": "int64", "int64": "int64", "float32": "float32",
              "float64": "float64"},
     "index": {d: "int64" for d in ("bool", "int32", "int64", "float32", "float64")},
+    "bool": {d: "bool" for d in ("bool", "int32", "int64", "float32", "float64")},
 }
 
 

@@ -11,11 +11,11 @@
 namespace mf {
 
 enum class Binary : int {
-#define MF_BINARY(name, Functor, result, cost) name,
+#define MF_BINARY(name, Functor, result, cost, dtypes) name,
 #include "mf_ops.def"
 };
 enum class Unary : int {
-#define MF_UNARY(name, Functor, result, cost) name,
+#define MF_UNARY(name, Functor, result, cost, dtypes) name,
 #include "mf_ops.def"
 };
 enum class Reduction : int {
@@ -28,16 +28,16 @@ enum class Scan : int {
 };
 
 constexpr int kNumBinary = 0
-#define MF_BINARY(name, Functor, result, cost) +1
+#define MF_BINARY(name, Functor, result, cost, dtypes) +1
 #include "mf_ops.def"
     ;
 constexpr int kNumUnary = 0
-#define MF_UNARY(name, Functor, result, cost) +1
+#define MF_UNARY(name, Functor, result, cost, dtypes) +1
 #include "mf_ops.def"
     ;
 
-// A row's result-type rule (the op table's SAME, FLOAT, WIDE, INDEX).
-enum class Result : int { Same, Float, Wide, Index };
+// A row's result-type rule (the op table's SAME, FLOAT, WIDE, INDEX, BOOL).
+enum class Result : int { Same, Float, Wide, Index, Bool };
 
 // The C type a rule gives for input type T.
 template <Result R, class T> struct ResultType { using type = T; };  // Same
@@ -48,6 +48,7 @@ template <class T> struct ResultType<Result::Wide, T> {
     using type = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
 };
 template <class T> struct ResultType<Result::Index, T> { using type = int64_t; };
+template <class T> struct ResultType<Result::Bool, T> { using type = uint8_t; };  // NumPy's bool
 template <Result R, class T> using ResultOf = typename ResultType<R, T>::type;
 
 // The dtype a rule gives for input dtype `in` (ResultOf, at run time).
@@ -58,6 +59,7 @@ constexpr DType result_dtype(Result r, DType in) {
         case Result::Float: return floating ? in : DType::f64;
         case Result::Wide: return floating ? in : DType::i64;
         case Result::Index: break;
+        case Result::Bool: return DType::b1;
     }
     return DType::i64;
 }
@@ -70,15 +72,16 @@ enum class Variant : int { Plain, Mean, Low, High, Var, Std };
 struct ElementwiseSpec {
     const char* name;
     Result result;
-    int cost;  // time per element relative to add
+    int cost;         // time per element relative to add
+    uint32_t dtypes;  // the row's input dtypes (dtype_bit)
 };
 
 inline constexpr ElementwiseSpec kBinary[] = {
-#define MF_BINARY(name, Functor, result, cost) {#name, Result::result, cost},
+#define MF_BINARY(name, Functor, result, cost, dtypes) {#name, Result::result, cost, dtypes},
 #include "mf_ops.def"
 };
 inline constexpr ElementwiseSpec kUnary[] = {
-#define MF_UNARY(name, Functor, result, cost) {#name, Result::result, cost},
+#define MF_UNARY(name, Functor, result, cost, dtypes) {#name, Result::result, cost, dtypes},
 #include "mf_ops.def"
 };
 

@@ -38,7 +38,9 @@ FLOAT = "float"
 WIDE = "wide"
 #: An index: int64 (NumPy's intp here) whatever T (argmin, argmax).
 INDEX = "index"
-RESULT_RULES = (SAME, FLOAT, WIDE, INDEX)
+#: bool whatever T (comparisons, isnan, logical_and, any, all...).
+BOOL = "bool"
+RESULT_RULES = (SAME, FLOAT, WIDE, INDEX, BOOL)
 
 # --- reduction families (how values combine) and variants (how they finish) -------------
 FAMILIES = ("sum", "prod", "extreme", "arg", "moments")
@@ -63,6 +65,15 @@ PRODUCT = "product"
 MOMENTS = "moments"
 TOLERANCES = (EXACT, EXACT_ANY_ZERO, ULP, ULP_ABS, SUM, PRODUCT, MOMENTS)
 ULPS = 4
+
+#: Every real dtype NumPy has but float16, in NumPy's order: what issue 13 brings
+#: the compiled engines to, wherever NumPy computes an op for it.
+ALL_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+              "uint64", "float32", "float64")
+SIGNED_DTYPES = ("int8", "int16", "int32", "int64")
+UNSIGNED_DTYPES = ("uint8", "uint16", "uint32", "uint64")
+INTEGER_DTYPES = (*SIGNED_DTYPES, *UNSIGNED_DTYPES)
+FLOAT_DTYPES = ("float32", "float64")
 
 #: Dtypes every backend must cover (the input dtypes of elementwise ops and dot).
 REQUIRED_DTYPES = ("float32", "float64", "int32", "int64")
