@@ -7,10 +7,13 @@ import shutil
 import subprocess
 import sys
 
+import mathfront as mf
 import numpy as np
 import pytest
 from mathfront._ops import (
+    ALIASES,
     BINARY,
+    BY_NAME,
     DOT,
     FAMILIES,
     OPS,
@@ -116,3 +119,14 @@ def test_a_functor_that_breaks_its_rows_result_rule_does_not_compile(tmp_path):
     table.write_text(table.read_text().replace(row, row.replace("Float", "Same")))
     bad = subprocess.run(compile_kernels, capture_output=True, text=True)
     assert bad.returncode != 0 and "result rule" in bad.stderr
+
+
+@pytest.mark.parametrize("alias", sorted(ALIASES))
+def test_each_array_api_name_is_numpys_alias_and_the_same_function(alias):
+    name = ALIASES[alias]
+    assert getattr(np, alias) is BY_NAME[name].reference  # NumPy 2 has the same alias
+    assert getattr(mf, alias) is getattr(mf, name)
+    assert alias in mf.__all__
+    x = np.array([0.25, 0.5])
+    np.testing.assert_array_equal(getattr(mf, alias)(*[x] * BY_NAME[name].arity),
+                                  getattr(np, alias)(*[x] * BY_NAME[name].arity))

@@ -95,6 +95,14 @@ __all__ = [
     'cumulative_sum',
     'cumulative_prod',
     'dot',
+    'acos',
+    'acosh',
+    'asin',
+    'asinh',
+    'atan',
+    'atan2',
+    'atanh',
+    'pow',
     'Backend',
     'BackendStatus',
     'BackendUnavailableError',
@@ -728,3 +736,12 @@ def cumulative_prod(
     backend: str | None = None,
 ) -> Any: ...
 def dot(a: ArrayLike, b: ArrayLike, out: Any = None, *, backend: str | None = None) -> Any: ...
+
+acos = arccos
+acosh = arccosh
+asin = arcsin
+asinh = arcsinh
+atan = arctan
+atan2 = arctan2
+atanh = arctanh
+pow = power

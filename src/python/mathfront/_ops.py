@@ -356,6 +356,13 @@ OPS: tuple[Op, ...] = (
 )
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
+
+#: The Array API standard's names of ops NumPy names otherwise: the same function
+#: under both names, as in NumPy 2 (``np.acos is np.arccos``).
+ALIASES: dict[str, str] = {
+    "acos": "arccos", "acosh": "arccosh", "asin": "arcsin", "asinh": "arcsinh",
+    "atan": "arctan", "atan2": "arctan2", "atanh": "arctanh", "pow": "power",
+}
 #: Every keyword some op gained after kernel protocol 1, and "out" for NumPy's
 #: looser out= (``_keywords.LOOSE_OUT``): what a backend lists in
 #: ``Backend.keywords`` to compute every call itself.
