@@ -29,19 +29,31 @@ int64_t last_level_cache_bytes() {
     return bytes;
 }
 
+// Element-size-specialised copies (a memcpy of a constant size is one move).
+template <int64_t Size>
+void gather_n(char* dst, const char* src, int64_t stride, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) std::memcpy(dst + Size * i, src + i * stride, Size);
+}
+template <int64_t Size>
+void scatter_n(char* dst, int64_t stride, const char* src, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * stride, src + Size * i, Size);
+}
+
 void gather(char* dst, const char* src, int64_t stride, int64_t n, int64_t size) {
-    if (size == 8) {
-        for (int64_t i = 0; i < n; ++i) std::memcpy(dst + 8 * i, src + i * stride, 8);
-    } else {
-        for (int64_t i = 0; i < n; ++i) std::memcpy(dst + 4 * i, src + i * stride, 4);
+    switch (size) {
+        case 1: return gather_n<1>(dst, src, stride, n);
+        case 2: return gather_n<2>(dst, src, stride, n);
+        case 4: return gather_n<4>(dst, src, stride, n);
+        default: return gather_n<8>(dst, src, stride, n);
     }
 }
 
 void scatter(char* dst, int64_t stride, const char* src, int64_t n, int64_t size) {
-    if (size == 8) {
-        for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * stride, src + 8 * i, 8);
-    } else {
-        for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * stride, src + 4 * i, 4);
+    switch (size) {
+        case 1: return scatter_n<1>(dst, stride, src, n);
+        case 2: return scatter_n<2>(dst, stride, src, n);
+        case 4: return scatter_n<4>(dst, stride, src, n);
+        default: return scatter_n<8>(dst, stride, src, n);
     }
 }
 

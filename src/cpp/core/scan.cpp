@@ -236,7 +236,7 @@ int scan(const ScanCall& call) {
     const bool prod = spec(call.op).family == Family::Prod;
     return visit_dtype(call.in, [&](auto tag) {
         using T = decltype(tag);
-        using R = ResultOf<Result::Wide, std::conditional_t<std::is_same_v<T, uint8_t>, int64_t, T>>;
+        using R = ResultOf<Result::Wide, T>;  // bool, signed: int64; unsigned: uint64
         return prod ? run<Combine<T, R, true>>(call) : run<Combine<T, R, false>>(call);
     });
 }
