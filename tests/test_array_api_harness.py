@@ -94,3 +94,17 @@ def test_the_namespace_runs_mathfront_on_the_engine_and_auto_for_the_rest(monkey
     assert xp.var(x, correction=1) == np.var(x, ddof=1)
     np.testing.assert_array_equal(xp.cumulative_sum(x, include_initial=True),
                                   [0.0, 0.25, 0.75])
+
+
+def test_the_standards_call_forms_are_mapped_onto_numpys(monkeypatch):
+    xp = _namespace(monkeypatch, "numpy")
+    x = np.arange(3)
+    # clip(x, /, min=None, max=None): NumPy's positional bounds are a_min, a_max.
+    assert xp._clip((x, 1, 2), {}) == ((x,), {"min": 1, "max": 2})
+    assert xp._clip((x,), {"max": 2}) == ((x,), {"max": 2})
+    adapt, signature = xp._STANDARD_FORMS["clip"]
+    assert list(signature.parameters)[:3] == ["x", "min", "max"]
+    # diff's prepend=None / append=None: not given (NumPy would take None as an operand).
+    adapt, _ = xp._STANDARD_FORMS["diff"]
+    assert adapt((x,), {"prepend": None, "append": x, "axis": 0}) == ((x,), {"append": x,
+                                                                            "axis": 0})

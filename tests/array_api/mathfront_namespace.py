@@ -22,6 +22,7 @@ lists them.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
 from collections import Counter
@@ -75,17 +76,26 @@ def _drop_none(*names):
     return adapt
 
 
-#: The standard's call forms mathfront (as NumPy) spells otherwise: name -> adapter
-#: of (args, kwargs). np.diff takes prepend/append only when given (None is an
-#: operand there); the rest of the functions the suite tests take the standard's
-#: keywords as they are (var/std: correction; cumulative_*: include_initial).
+def _clip(args, kwargs):
+    """The standard's ``clip(x, /, min=None, max=None)``: NumPy's takes the bounds by
+    position as ``a_min, a_max`` and by name as ``min, max``."""
+    x, *bounds = args
+    return (x,), {**dict(zip(("min", "max"), bounds, strict=False)), **kwargs}
+
+
+#: The standard's call forms mathfront (as NumPy) spells otherwise: name -> (adapter of
+#: (args, kwargs), the standard's signature or None). The rest of the functions the
+#: suite tests take the standard's calls as they are (var/std: correction;
+#: cumulative_*: include_initial; vecdot: axis).
 _STANDARD_FORMS = {
-    "diff": _drop_none("prepend", "append"),
+    # np.diff takes prepend/append only when given (None would be an operand).
+    "diff": (_drop_none("prepend", "append"), None),
+    "clip": (_clip, inspect.signature(lambda x, /, min=None, max=None, **kwargs: None)),
 }
 
 
 def _wrap(name: str, fn):
-    adapt = _STANDARD_FORMS.get(name)
+    adapt, signature = _STANDARD_FORMS.get(name, (None, None))
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
@@ -93,6 +103,8 @@ def _wrap(name: str, fn):
             args, kwargs = adapt(args, kwargs)
         return fn(*args, backend=_backend_for(fn, args, kwargs), **kwargs)
 
+    if signature is not None:
+        call.__signature__ = signature
     return call
 
 
