@@ -36,8 +36,11 @@ def numpy_loop(op: Op, dtype: str):
     where NumPy computes nothing or a float16 (which no compiled engine claims)."""
     dt = np.dtype(dtype)
     try:
-        resolved = op.reference.resolve_dtypes((dt,) * op.arity + (None,))
-    except (TypeError, np._core._exceptions._UFuncNoLoopError):
+        if hasattr(op.reference, "resolve_dtypes"):
+            resolved = op.reference.resolve_dtypes((dt,) * op.arity + (None,))
+        else:  # not a ufunc: what its result is
+            resolved = (dt, np.asarray(reference(op, *(np.ones(2, dt),) * op.arity)).dtype)
+    except TypeError:  # NumPy's UFuncNoLoopError among them
         return None
     if any(d == np.float16 for d in resolved):
         return None

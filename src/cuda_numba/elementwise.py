@@ -324,7 +324,7 @@ def _floor_int(a):  # integers (and bool) are their own floor, ceil and trunc
 _ceil_int = _trunc_int = _floor_int
 
 
-def _identity(a):  # dtype casts: the conversion happens on the store
+def _identity(a):  # dtype casts: the kernel converts the load to the target dtype (L)
     return a
 
 
@@ -377,9 +377,12 @@ def loop_dtype(op: str, dtype: np.dtype) -> str:
     row = BY_NAME.get(op)
     if row is None or not row.elementwise:
         return ""
-    loops = {d.name for d in row.reference.resolve_dtypes((np.dtype(dtype),) * row.arity
-                                                           + (None,))[:row.arity]}
-    return loops.pop() if len(loops) == 1 else ""  # mixed loops: the device function converts
+    resolve = getattr(row.reference, "resolve_dtypes", None)
+    if resolve is None:  # a reference that is no ufunc: the operands' own dtype
+        return np.dtype(dtype).name
+    loops = {d.name for d in resolve((np.dtype(dtype),) * row.arity + (None,))[:row.arity]}
+    # Loops of mixed dtypes: the operands' own (the device function converts).
+    return loops.pop() if len(loops) == 1 else np.dtype(dtype).name
 
 
 def device_function(op: str, loop: str):
