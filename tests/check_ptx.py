@@ -5,6 +5,9 @@
 
 Needs Numba-CUDA's compiler (``pip install "numba-cuda[cu12]"``), not a GPU
 or a driver. Exits non-zero, naming the kernel and types, on the first failure.
+
+Every op of the table on every dtype NumPy computes it for is among them,
+whatever the sampled tests draw: tests/test_cuda_dtypes.py launches each once.
 """
 
 from __future__ import annotations

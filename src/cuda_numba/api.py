@@ -100,10 +100,8 @@ def _copied(x: Flat, dtype: np.dtype, nan_to_zero: bool = False):
         info = np.iinfo(dtype)
         op = "nan_to_zero_to_int" if nan_to_zero else "to_int"
         elementwise.run(op, flat(target), [x, float(info.min), float(info.max) + 1], x.dtype)
-    elif x.dtype == np.int64 and dtype == np.int32:
-        elementwise.run("narrow32", flat(target), [x], x.dtype)
-    else:
-        elementwise.run("cast", flat(target), [x], x.dtype)
+    else:  # converted in the kernel: integers wrap (the simulator's store would refuse)
+        elementwise.run("cast", flat(target), [x], x.dtype, loop=dtype.name)
     return target
 
 
@@ -245,7 +243,7 @@ def _reduction(op: Op, call, operands, out_device):
         target = Flat(target.view, target.offset, tuple(target.strides[i] for i in kept),
                       tuple(target.shape[i] for i in kept), target.dtype)
     ddof = _checks.real_ddof(op, call.extra["ddof"]) if "ddof" in op.extra else 0.0
-    reductions.run(op.name, target, [source], reduced, ddof)
+    reductions.run(op.name, target, [source], reduced, ddof, call.dtype)
 
 
 def _dot(op: Op, call, operands, out_device):

@@ -9,17 +9,29 @@ operand by its own offset and strides (operands.Flat).
 The domain guards (sqrt of a negative, exp beyond overflow, sin of inf)
 give NumPy's NaN and inf: on a GPU the hardware would too, but the CUDA
 simulator runs Python's math module, which raises instead.
+
+Dtypes: a kernel reads its operands in the dtype of their promotion and
+converts each to the dtype of NumPy's loop for the op (``loop_dtype``: sqrt
+of int16 computes in float32, divide of integers in float64, power of bool in
+int8) before the device function sees it; the store converts the result to
+the output's dtype (wrapping, as NumPy's integer loops do). In between, the
+compiled typing is Numba's, not NumPy's (int8 + int8 is int64; uint64 with an
+int literal is int64): the device functions are written so that both give
+NumPy's answer once stored (no literals in uint64 arithmetic, no float
+detours), and tests/test_cuda_dtypes.py runs them under ``numba.njit`` for
+every dtype.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-from numba import cuda
+from numba import cuda, from_dtype
 
 from .._checks import PY_SCALARS
-from .._ops import OPS
+from .._ops import BY_NAME, OPS
 from . import config
 from .launch import launch
 from .operands import Flat, simplify
@@ -54,7 +66,9 @@ def _power(a, b):
 
 
 def _power_int(a, b):  # by squaring, wrapping; negative exponents are refused before
-    result = a - a + 1
+    # A 1 of a's type: a literal 1 would make compiled uint64 arithmetic int64
+    # (or float64 in older Numba) where NumPy's stays uint64.
+    result = type(a)(1)
     while b > 0:
         if b & 1:
             result *= a
@@ -268,10 +282,11 @@ def _positive(a):
 
 
 def _sign(a):
+    one = type(a)(1)  # no literal: compiled, uint64 with an int literal leaves uint64
     if a > 0:
-        return 1
+        return one
     if a < 0:
-        return -1
+        return -one
     return a - a  # +0 for both zeros; NaN stays NaN
 
 
@@ -302,18 +317,14 @@ def _rint(a):
     return math.copysign(float(round(a)), a)  # round: ties to even, as rint
 
 
-def _floor_int(a):  # integers are their own floor, ceil and trunc
+def _floor_int(a):  # integers (and bool) are their own floor, ceil and trunc
     return a
 
 
 _ceil_int = _trunc_int = _floor_int
 
 
-def _rint_int(a):
-    return a * 1.0
-
-
-def _identity(a):  # dtype casts: the conversion happens on the store
+def _identity(a):  # dtype casts: the kernel converts the load to the target dtype (L)
     return a
 
 
@@ -321,12 +332,6 @@ def _to_int(a, low, high):
     # Float to integer as NumPy's cast on x86: NaN and out-of-range give the
     # minimum (the GPU's own conversion is unspecified there; the simulator raises).
     return a if low <= a < high else low
-
-
-def _narrow32(a):
-    # int64 to int32 modulo 2^32, as NumPy's cast (a GPU store truncates the
-    # same way; the simulator refuses out-of-range values): explicit for both.
-    return ((a + 2147483648) & 4294967295) - 2147483648
 
 
 def _nan_to_zero_to_int(a, low, high):  # as np.nansum(x, dtype=int): NaN counts as 0
@@ -343,7 +348,7 @@ def _notnan(a):  # ~np.isnan(a), stored as a bool's byte (integers: always true)
 
 
 #: The elementwise kernels the api runs that are not ops of the table.
-_HELPERS = {"cast": _identity, "to_int": _to_int, "narrow32": _narrow32,
+_HELPERS = {"cast": _identity, "to_int": _to_int,
             "nan_to_zero_to_int": _nan_to_zero_to_int, "select": _select,
             "notnan": _notnan}
 
@@ -365,14 +370,40 @@ def _device_functions() -> dict:
 DEVICE = _device_functions()
 
 
-def _source(ndim: int, kinds: str, layout: str) -> str:
+@functools.lru_cache(maxsize=1024)
+def loop_dtype(op: str, dtype: np.dtype) -> str:
+    """The dtype NumPy's loop for ``op`` computes in when its operands are ``dtype``
+    (its name), or "" for the helpers (they compute in their operands' dtypes)."""
+    row = BY_NAME.get(op)
+    if row is None or not row.elementwise:
+        return ""
+    resolve = getattr(row.reference, "resolve_dtypes", None)
+    if resolve is None:  # a reference that is no ufunc: the operands' own dtype
+        return np.dtype(dtype).name
+    loops = {d.name for d in resolve((np.dtype(dtype),) * row.arity + (None,))[:row.arity]}
+    # Loops of mixed dtypes: the operands' own (the device function converts).
+    return loops.pop() if len(loops) == 1 else np.dtype(dtype).name
+
+
+def device_function(op: str, loop: str):
+    """The device function computing ``op`` on operands of dtype ``loop``: the
+    op's integer variant (``_<op>_int``) for integers and bool, where it has one."""
+    fn, int_fn = DEVICE[op]
+    return int_fn if int_fn is not None and loop and np.dtype(loop).kind in "biu" else fn
+
+
+def _source(ndim: int, kinds: str, layout: str, cast: bool = False) -> str:
     """A kernel for ``len(kinds)`` inputs, each "a" (array) or "s" (scalar).
 
     layout "plain": whole C-contiguous arrays of the output's shape, walked
     as 1-D views (the fewest launch arguments: the small-call path);
     "contiguous": flat views walked with offset + index; "strided": the
     flat index unravelled over ``ndim`` axes, each operand at its own strides.
+    ``cast``: each operand is converted to ``L`` (the loop's type) before ``op``.
     """
+    def arg(i, value):
+        return f"L({value})" if cast else value
+
     if layout == "plain":
         params = ["out", *(f"x{i}" for i in range(len(kinds)))]
         # N-D operands are walked through 1-D views (reshape of a C-contiguous
@@ -383,7 +414,7 @@ def _source(ndim: int, kinds: str, layout: str) -> str:
                  *(f"    v{i} = {view.format(f'x{i}')}" for i, k in enumerate(kinds) if k == "a"),
                  "    for flat in range(cuda.grid(1), o.size, cuda.gridsize(1)):",
                  "        o[flat] = op({})".format(", ".join(
-                     f"v{i}[flat]" if k == "a" else f"x{i}" for i, k in enumerate(kinds)))]
+                     arg(i, f"v{i}[flat]" if k == "a" else f"x{i}") for i, k in enumerate(kinds)))]
         return "\n".join(lines) + "\n"
     params = ["n", "shape", "out", "out_off", "out_st"]
     operands = []
@@ -396,7 +427,7 @@ def _source(ndim: int, kinds: str, layout: str) -> str:
              "    for flat in range(cuda.grid(1), n, cuda.gridsize(1)):"]
     if layout == "contiguous":
         for i, kind in enumerate(kinds):
-            operands.append(f"x{i}[x{i}_off + flat]" if kind == "a" else f"x{i}")
+            operands.append(arg(i, f"x{i}[x{i}_off + flat]" if kind == "a" else f"x{i}"))
         lines.append(f"        out[out_off + flat] = op({', '.join(operands)})")
     else:
         lines.append("        rest = flat")
@@ -409,7 +440,7 @@ def _source(ndim: int, kinds: str, layout: str) -> str:
             return " + ".join([f"{name}_off"] + [f"i{d} * {name}_st[{d}]" for d in range(ndim)])
 
         for i, kind in enumerate(kinds):
-            operands.append(f"x{i}[{address(f'x{i}')}]" if kind == "a" else f"x{i}")
+            operands.append(arg(i, f"x{i}[{address(f'x{i}')}]" if kind == "a" else f"x{i}"))
         lines.append(f"        out[{address('out')}] = op({', '.join(operands)})")
     return "\n".join(lines) + "\n"
 
@@ -417,21 +448,23 @@ def _source(ndim: int, kinds: str, layout: str) -> str:
 _KERNELS: dict[tuple, object] = {}
 
 
-def kernel_for(op: str, integer: bool, ndim: int, kinds: str, layout: str):
-    """The generated kernel (compiled on first launch, per argument types)."""
-    key = (op, integer, ndim, kinds, layout)
+def kernel_for(op: str, loop: str, ndim: int, kinds: str, layout: str):
+    """The generated kernel (compiled on first launch, per argument types);
+    ``loop``: the dtype its operands are converted to (``loop_dtype``), "" for none."""
+    key = (op, loop, ndim, kinds, layout)
     kernel = _KERNELS.get(key)
     if kernel is None:
-        fn, int_fn = DEVICE[op]
-        device_fn = int_fn if integer and int_fn else fn
-        namespace = {"cuda": cuda, "op": cuda.jit(device=True)(device_fn)}
-        exec(_source(ndim, kinds, layout), namespace)
+        namespace = {"cuda": cuda, "op": cuda.jit(device=True)(device_function(op, loop))}
+        if loop:
+            namespace["L"] = from_dtype(np.dtype(loop))
+        exec(_source(ndim, kinds, layout, bool(loop)), namespace)
         kernel = _KERNELS[key] = cuda.jit(namespace["kernel"])
     return kernel
 
 
-def run(op: str, out: Flat, inputs: list, compute_dtype: np.dtype) -> None:
-    """out = op(*inputs); inputs are Flats (broadcast to out's shape) or scalars."""
+def run(op: str, out: Flat, inputs: list, compute_dtype: np.dtype, loop: str | None = None) -> None:
+    """out = op(*inputs); inputs are Flats (broadcast to out's shape) or scalars,
+    converted to ``loop`` (a dtype name; by default ``loop_dtype``'s) in the kernel."""
     n = int(np.prod(out.shape, dtype=np.int64))
     if n == 0:
         return
@@ -449,8 +482,7 @@ def run(op: str, out: Flat, inputs: list, compute_dtype: np.dtype) -> None:
             args += [x.view, x.offset, next(rest)]
         else:
             args.append(compute_dtype.type(x))
-    integer = compute_dtype.kind in "iu"
-    key = (op, integer, ndim, kinds, layout)
+    key = (op, loop_dtype(op, compute_dtype) if loop is None else loop, ndim, kinds, layout)
     launch(kernel_for(*key), (*key, compute_dtype, out.dtype), config.grid(n), config.BLOCK, args)
 
 
@@ -464,5 +496,5 @@ def run_plain(op: str, out, inputs: list, compute_dtype: np.dtype) -> None:
     kinds = "".join("s" if type(x) in PY_SCALARS else "a" for x in inputs)
     args = [out, *(compute_dtype.type(x) if k == "s" else x
                    for x, k in zip(inputs, kinds, strict=True))]
-    key = (op, compute_dtype.kind in "iu", len(out.shape), kinds, "plain")
+    key = (op, loop_dtype(op, compute_dtype), len(out.shape), kinds, "plain")
     launch(kernel_for(*key), (*key, compute_dtype, out.dtype), config.grid(n), config.BLOCK, args)

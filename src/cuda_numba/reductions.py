@@ -25,11 +25,8 @@ from numba import cuda, float64, from_dtype, int64
 
 from .._ops import OPS
 from . import config
-from .elementwise import _narrow32
 from .launch import current_stream, launch
 from .operands import Flat, empty, simplify
-
-_NARROW32 = cuda.jit(device=True)(_narrow32)
 
 # Variants of the finish step.
 PLAIN, MEAN, VAR, STD = 0, 1, 2, 3
@@ -270,7 +267,7 @@ _TREE = ["    s0[t], s1[t], s2[t], s3[t], s4[t] = s",
          "    s = (s0[0], s1[0], s2[0], s3[0], s4[0])"]
 
 
-def _source(kind: str, nk: int, nr: int, arity: int, float_path: bool, narrow: bool) -> str:
+def _source(kind: str, nk: int, nr: int, arity: int, float_path: bool, wrap: bool) -> str:
     xs = [f"x{i}, x{i}_off, x{i}_kst, x{i}_rst" for i in range(arity)]
     state = "(finit, zero, zero, iinit, ident)"  # NumPy scalars: simulated arithmetic as a GPU's
     common = "skip, high, variant, ddof, finit, zero, iinit, ident"
@@ -280,8 +277,8 @@ def _source(kind: str, nk: int, nr: int, arity: int, float_path: bool, narrow: b
     bases = [f"        b{i} = {_offset(f'x{i}_off', f'x{i}_kst', nk, 'j')}" for i in range(arity)]
     out = f"out[{_offset('out_off', 'out_kst', nk, 'j')}]"
     result = "finish(s, variant, skip, ddof)"
-    if narrow:
-        result = f"narrow32({result})"
+    if wrap:  # converted explicitly: the simulator's store refuses what a GPU's truncates
+        result = f"W({result})"
     if kind == "per_output":
         lines = [f"def kernel(n_out, n_red, kshape, rshape, out, out_off, out_kst, "
                  f"{', '.join(xs)}, {common}):",
@@ -331,17 +328,19 @@ def _source(kind: str, nk: int, nr: int, arity: int, float_path: bool, narrow: b
 _KERNELS: dict[tuple, object] = {}
 
 
-def kernel_for(kind, family, dtype, nk, nr, arity, block, narrow):
-    """The generated kernel (compiled on first launch, per argument types)."""
-    key = (kind, family, dtype, nk, nr, arity, block, narrow)
+def kernel_for(kind, family, dtype, nk, nr, arity, block, wrap):
+    """The generated kernel (compiled on first launch, per argument types); ``wrap``:
+    the dtype (name) an integer result is converted to before its store, or ""."""
+    key = (kind, family, dtype, nk, nr, arity, block, wrap)
     kernel = _KERNELS.get(key)
     if kernel is None:
         fold, merge, finish = (cuda.jit(device=True)(f) for f in FAMILIES[family])
         namespace = {"cuda": cuda, "np": np, "fold": fold, "merge": merge, "finish": finish,
-                     "BLOCK": block, "T": from_dtype(dtype), "float64": float64, "int64": int64,
-                     "narrow32": _NARROW32}
+                     "BLOCK": block, "T": from_dtype(dtype), "float64": float64, "int64": int64}
+        if wrap:
+            namespace["W"] = from_dtype(np.dtype(wrap))
         float_path = not family.endswith("_int")
-        exec(_source(kind, nk, nr, arity, float_path, narrow), namespace)
+        exec(_source(kind, nk, nr, arity, float_path, bool(wrap)), namespace)
         kernel = _KERNELS[key] = cuda.jit(namespace["kernel"])
     return kernel
 
@@ -358,11 +357,12 @@ def _identity(family: str, high: bool, dtype: np.dtype):
 
 
 def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...],
-        ddof: float = 0.0) -> None:
+        ddof: float = 0.0, result: np.dtype | None = None) -> None:
     """out = op over the ``reduced`` axes of ``inputs`` (all of the same dtype and shape).
 
     ``out`` has the kept axes (in order), ``inputs`` all axes; argmin/argmax
-    number elements in C order over the reduced axes, as NumPy does.
+    number elements in C order over the reduced axes, as NumPy does; ``result``:
+    the output's dtype where ``out`` is read as its storage (bool as its byte).
     """
     family, variant, skip, high = SPEC[op]
     dtype = inputs[0].dtype
@@ -391,15 +391,19 @@ def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...],
               _identity(family, high, dtype)]
     nk, nr, arity = len(kshape), len(rshape), len(inputs)
     block = config.BLOCK
-    # An int64 sum or product stored into int32 (dtype=int32, an int32 dot) wraps.
-    narrow = out.dtype == np.int32 and family in ("sum_int", "prod_int")
+    # Integer sums and products accumulate in int64 (uint64 too: the same bits); stored
+    # into a narrower integer (int8's dot, sum(dtype=int16)) they wrap, into bool they
+    # are their truth, as NumPy's loops in those dtypes.
+    result = np.dtype(result or out.dtype)
+    wrap = result.name if family in ("sum_int", "prod_int") and result.kind in "biu" and \
+        result.itemsize < 8 else ""
     types = (dtype, out.dtype)  # with the kernel's key, these fix every argument's type
     # One thread per output: short reductions, or many outputs whose
     # neighbours are neighbours in memory (reads coalesce across threads).
     coalesced = kst[0] and abs(kst[0][-1]) == 1 and (not rst[0] or abs(rst[0][-1]) != 1)
     per_output = n_red <= config.PER_THREAD_MAX or (n_out >= 16 * block and coalesced)
     if per_output:
-        key = ("per_output", family, dtype, nk, nr, arity, block, narrow)
+        key = ("per_output", family, dtype, nk, nr, arity, block, wrap)
         launch(kernel_for(*key), key + types, config.grid(n_out), block,
                [n_out, n_red, kshape or (1,), rshape or (1,), out.view, out.offset,
                 out_kst or (0,), *arrays, *common])
@@ -410,12 +414,12 @@ def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...],
     chunk = -(-chunk // block) * block
     nchunks = -(-n_red // chunk)
     slots = _slots(n_out * nchunks if nchunks > 1 else 0, dtype)
-    key = ("blocks", family, dtype, nk, nr, arity, block, narrow)
+    key = ("blocks", family, dtype, nk, nr, arity, block, wrap)
     launch(kernel_for(*key), key + types, n_out * nchunks, block,
            [n_out, n_red, nchunks, chunk, kshape or (1,), rshape or (1,), out.view, out.offset,
             out_kst or (0,), *arrays, *slots, *common])
     if nchunks > 1:
-        key = ("combine", family, dtype, nk, 0, arity, block, narrow)
+        key = ("combine", family, dtype, nk, 0, arity, block, wrap)
         launch(kernel_for(*key), key + types, n_out, block,
                [n_out, nchunks, kshape or (1,), out.view, out.offset, out_kst or (0,), *slots,
                 *common])

@@ -14,15 +14,14 @@ import numpy as np
 from numba import cuda, from_dtype
 
 from . import config
-from .elementwise import _narrow32
 from .launch import launch
 from .operands import Flat, empty
 
-_NARROW32 = cuda.jit(device=True)(_narrow32)
 _KERNELS: dict[tuple, object] = {}
 
-#: How the running value is stored: as it is, as bool (nonzero), modulo 2^32 (int32).
-PLAIN, TRUTH, NARROW = 0, 1, 2
+#: How the running value is stored: as it is, as bool (nonzero), converted to the
+#: output's integer dtype (wrapping: int64 into int8, int16, int32...).
+PLAIN, TRUTH, WRAP = 0, 1, 2
 
 
 def _row_start(r, oshape, off, ost):
@@ -37,13 +36,16 @@ def _row_start(r, oshape, off, ost):
 _ROW_START = cuda.jit(device=True)(_row_start)
 
 
-def kernel_for(step: str, prod: bool, acc: np.dtype, truthy_input: bool, store: int):
-    """The kernel of ``step`` ("totals", "offsets" or "scan"), compiled on first launch."""
-    key = (step, prod, acc, truthy_input, store)
+def kernel_for(step: str, prod: bool, acc: np.dtype, truthy_input: bool, store: int,
+               result: np.dtype):
+    """The kernel of ``step`` ("totals", "offsets" or "scan"), compiled on first launch;
+    ``result``: the output's dtype (WRAP converts to it)."""
+    key = (step, prod, acc, truthy_input, store, result)
     kernel = _KERNELS.get(key)
     if kernel is not None:
         return kernel
     A = from_dtype(acc)
+    W = from_dtype(result)
     one, zero = A(1), A(0)
 
     @cuda.jit(device=True)
@@ -86,8 +88,8 @@ def kernel_for(step: str, prod: bool, acc: np.dtype, truthy_input: bool, store: 
                     total = combine(total, load(x[xi + i * x_ast]))
                 if store == TRUTH:
                     out[oi + i * out_ast] = 1 if total != 0 else 0
-                elif store == NARROW:
-                    out[oi + i * out_ast] = _NARROW32(total)
+                elif store == WRAP:  # explicit: the simulator refuses what a GPU truncates
+                    out[oi + i * out_ast] = W(total)
                 else:
                     out[oi + i * out_ast] = total
 
@@ -108,13 +110,13 @@ def run(family: str, out: Flat, x: Flat, axis: int, result: np.dtype) -> None:
         return
     acc = result if result.kind == "f" else np.dtype(np.int64)
     truthy = result.kind == "b"  # dtype=bool: logical or/and, of the elements' truth
-    store = TRUTH if truthy else NARROW if result == np.int32 else PLAIN
+    store = TRUTH if truthy else WRAP if result.kind in "iu" and result.itemsize < 8 else PLAIN
     chunk = config.SCAN_CHUNK
     nchunks = -(-n // chunk)
     sums = empty((max(rows * nchunks, 1),), acc)  # one element when unused: same types
     x_row = [oshape, x.view, x.offset, tuple(x.strides[d] for d in other) or (0,),
              x.strides[axis]]
-    kind = (family == "prod", acc, truthy, store)
+    kind = (family == "prod", acc, truthy, store, result)
     types = (len(oshape), x.dtype, out.dtype)
     if nchunks > 1:
         launch(kernel_for("totals", *kind), ("totals", *kind, *types),
