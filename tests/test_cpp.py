@@ -206,15 +206,22 @@ def test_unaligned_and_byte_swapped_inputs():
         assert_matches(mf.exp(x[:10], backend="cpp"), np.exp(x[:10]), rtol=1e-15, what="exp")
 
 
-def test_every_op_has_a_cpp_kernel_for_every_required_dtype():
+def test_every_op_has_a_cpp_kernel_for_each_dtype_its_row_lists_at_every_level():
+    """Levels above the baseline compile float math only: their other slots are the
+    baseline's (dispatch.cpp), so every level covers the row's dtypes exactly."""
     from mathfront import _cpp
 
-    supported = _cpp.supported()
-    assert set(supported) == {op.name for op in OPS}
-    for op in OPS:
-        assert {"float32", "float64", "int32", "int64"} <= set(supported[op.name])
-        if op.kind in ("reduction", "scan"):
-            assert "bool" in supported[op.name]
+    levels = ("baseline", "avx2", "avx512")
+    active = _cpp.active_level()
+    try:
+        for level in levels[:levels.index(_cpp.best_level()) + 1]:
+            _cpp.select_level(level)
+            supported = _cpp.supported()
+            assert set(supported) == {op.name for op in OPS}, level
+            for op in OPS:
+                assert supported[op.name] == op.dtypes, (level, op.name)
+    finally:
+        _cpp.select_level(active)
 
 
 def test_auto_prefers_cpp_for_its_dtypes():
