@@ -75,7 +75,7 @@ bool has_negative(const Operand& o, DType d) {
 }
 
 // The ufunc's name, as NumPy's messages give it.
-const char* numpy_name(Binary op) { return spec(op).name; }
+const char* numpy_name(Binary op) { return op == Binary::mod ? "remainder" : spec(op).name; }
 const char* numpy_name(Unary op) { return op == Unary::abs ? "absolute" : spec(op).name; }
 
 template <class OpId, int NIn>
