@@ -318,3 +318,22 @@ def test_device_functions_compiled_by_numba_match_numpy(name):
                 if dt.kind == "f" and ok and not np.isnan(want):
                     ok = np.signbit(got) == np.signbit(want)
                 assert ok, (name, dtype, args, got, want)
+
+
+def test_round_decimals_on_device_arrays_stay_on_the_device(backend):
+    if backend != "cuda":
+        pytest.skip("device arrays: the cuda engine")
+    x = np.array([0.125, 2.675, -1.5, 1234.5678, np.nan])
+    ints = np.array([15, 25, -35, 127], np.int32)
+    d, di = mf.to_device(x), mf.to_device(ints)
+    out = mf.to_device(np.zeros(5, np.float32))
+    with mf.transfer_policy("error"):  # no hidden copy to the host and back
+        rounded = [mf.round(d, decimals) for decimals in (0, 2, -2)]
+        rounded_ints = mf.round(di, -1)
+        assert mf.round(d, 1, out) is out
+    for decimals, got in zip((0, 2, -2), rounded, strict=True):
+        np.testing.assert_array_equal(mf.to_host(got), np.round(x, decimals))
+    got = mf.to_host(rounded_ints)
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, np.round(ints, -1))
+    np.testing.assert_array_equal(mf.to_host(out), np.round(x, 1, np.zeros(5, np.float32)))
