@@ -136,7 +136,7 @@ _ANNOTATIONS = {
     "out": "Any", "axis": "int | tuple[int, ...] | None", "keepdims": "bool",
     "dtype": "DTypeLike | None", "ddof": "float", "where": "ArrayLike", "casting": "str",
     "initial": "Any", "mean": "ArrayLike", "correction": "float", "backend": "str | None",
-    "include_initial": "bool",
+    "include_initial": "bool", "decimals": "int",
 }
 
 

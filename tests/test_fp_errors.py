@@ -103,6 +103,15 @@ FLAGGED = [
     ("logaddexp", (1e308, -1e308), "overflow encountered in logaddexp"),
     ("logaddexp2", (np.inf, np.nan), "invalid value encountered in logaddexp2"),
     ("square", (1e200,), "overflow encountered in square"),
+    ("floor_divide", (1.0, 0.0), "divide by zero encountered in floor_divide"),
+    ("floor_divide", (0.0, 0.0), "invalid value encountered in floor_divide"),
+    ("floor_divide", (np.inf, 2.0), "invalid value encountered in floor_divide"),
+    ("remainder", (1.0, 0.0), "invalid value encountered in remainder"),
+    ("remainder", (np.inf, 2.0), "invalid value encountered in remainder"),
+    ("mod", (np.inf, np.inf), "invalid value encountered in remainder"),
+    ("reciprocal", (0.0,), "divide by zero encountered in reciprocal"),
+    ("nextafter", (1.7976931348623157e308, np.inf), "overflow encountered in nextafter"),
+    ("nextafter", (0.0, 1.0), "underflow encountered in nextafter"),
 ]
 
 
@@ -215,6 +224,10 @@ SILENT = [
     ("fmax", (np.nan, 1.0)), ("fmax", (1.0, np.nan)), ("fmin", (np.nan, np.nan)),
     ("sign", (np.nan,)), ("square", (np.nan,)), ("positive", (np.nan,)), ("floor", (np.nan,)),
     ("ceil", (np.inf,)), ("trunc", (np.nan,)), ("rint", (np.nan,)),
+    ("floor_divide", (np.nan, 0.0)), ("floor_divide", (np.nan, 2.0)),
+    ("floor_divide", (1.0, np.inf)), ("remainder", (np.nan, 2.0)), ("remainder", (-1.0, np.inf)),
+    ("mod", (2.0, np.nan)), ("reciprocal", (np.nan,)), ("reciprocal", (np.inf,)),
+    ("nextafter", (np.nan, 1.0)), ("nextafter", (np.inf, 0.0)), ("conj", (np.nan,)),
 ]
 
 

@@ -130,6 +130,10 @@ def test_rows_are_complete():
         assert op.kind in (BINARY, UNARY, REDUCTION, SCAN, DOT) and op.summary, op.name
         assert op.result in RESULT_RULES and op.tolerance in TOLERANCES, op.name
         assert op.dtypes == tuple(d for d in ALL_DTYPES if d in op.dtypes), op.name
+        if op.kind in (REDUCTION, SCAN):
+            assert "bool" in op.dtypes, op.name
+        elif "bool" in op.dtypes:  # only where NumPy has a bool loop (bitwise_and...)
+            assert "?" * op.arity + "->?" in op.reference.types, op.name
         if op.kind == REDUCTION:
             assert op.family in FAMILIES and op.variant in VARIANTS, op.name
 

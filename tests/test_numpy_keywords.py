@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mathfront._ops import BY_NAME
 from support import (
-    ELEMENTWISE,
     REDUCTIONS,
+    UFUNCS,
     arrays,
     assert_matches,
     numpy_reference,
@@ -47,7 +47,7 @@ def close(op, got, expected, x=None, axis=None, ddof=0, **kwargs):
 # --- elementwise ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("op", ELEMENTWISE, ids=lambda op: op.name)
+@pytest.mark.parametrize("op", UFUNCS, ids=lambda op: op.name)
 def test_where_with_out_leaves_the_rest_alone(backend, op):
     require(backend, op, "float64")
     x = np.array([[0.5, 1.0, 2.0], [3.0, 0.25, 1.5]])
@@ -60,7 +60,7 @@ def test_where_with_out_leaves_the_rest_alone(backend, op):
         close(op, out, expected)
 
 
-@pytest.mark.parametrize("op", ELEMENTWISE, ids=lambda op: op.name)
+@pytest.mark.parametrize("op", UFUNCS, ids=lambda op: op.name)
 def test_where_without_out_warns_as_numpy_and_fills_the_mask(backend, op):
     require(backend, op, "float64")
     x = np.array([0.5, 1.0, 2.0])
@@ -72,7 +72,7 @@ def test_where_without_out_warns_as_numpy_and_fills_the_mask(backend, op):
     close(op, got[mask], expected[mask])
 
 
-@pytest.mark.parametrize("op", ELEMENTWISE, ids=lambda op: op.name)
+@pytest.mark.parametrize("op", UFUNCS, ids=lambda op: op.name)
 @settings(max_examples=4)
 @given(data=st.data())
 def test_dtype_computes_in_that_type(backend, op, data):
@@ -85,7 +85,7 @@ def test_dtype_computes_in_that_type(backend, op, data):
     close(op, got, expected)
 
 
-@pytest.mark.parametrize("op", ELEMENTWISE, ids=lambda op: op.name)
+@pytest.mark.parametrize("op", UFUNCS, ids=lambda op: op.name)
 def test_casting_refusals_are_numpys(backend, op):
     require(backend, op, "float64")
     x = np.array([0.5, 1.0, 2.0])
@@ -106,7 +106,7 @@ def test_casting_refusals_are_numpys(backend, op):
         assert not ints.any()
 
 
-@pytest.mark.parametrize("op", ELEMENTWISE, ids=lambda op: op.name)
+@pytest.mark.parametrize("op", UFUNCS, ids=lambda op: op.name)
 def test_out_as_a_one_tuple_and_by_position(backend, op):
     require(backend, op, "float32")
     x = np.array([0.5, 1.0, 2.0], np.float32)

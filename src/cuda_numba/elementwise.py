@@ -324,6 +324,131 @@ def _floor_int(a):  # integers (and bool) are their own floor, ceil and trunc
 _ceil_int = _trunc_int = _floor_int
 
 
+# --- i13-intops: integer division, bitwise ops, shifts, reciprocal, nextafter, conj.
+# Integer typing differs between the simulator (NumPy scalars: int8 stays int8)
+# and compiled Numba (small integers widen to int64 in arithmetic, narrowed on
+# the store): each function below is right under both (tests/test_integer_ops.py
+# runs them under numba.njit against NumPy).
+
+
+def _floor_divide(a, b):
+    # Python's float // is NumPy's: fmod, then CPython's divmod corrections (Numba
+    # compiles CPython's algorithm; the simulator runs NumPy's scalar op). By 0:
+    # a / b (inf or NaN), as NumPy, under the CUDA target's error model.
+    return a // b
+
+
+def _floor_divide_int(a, b):
+    if b == 0:
+        return a - a  # 0, as NumPy (which warns on the CPU)
+    if b == -1:
+        return -a  # INT_MIN // -1 wraps to INT_MIN (sdiv would trap)
+    return a // b  # Python's floor division, as NumPy's
+
+
+def _remainder(a, b):
+    return a % b  # as _floor_divide: the sign of b; NaN for b == 0
+
+
+def _remainder_int(a, b):
+    if b == 0 or b == -1:  # x % 0 is 0 (NumPy warns on the CPU); INT_MIN % -1 is 0
+        return a - a
+    return a % b  # Python's modulo: the sign of b, as NumPy's
+
+
+_mod = _remainder
+_mod_int = _remainder_int
+
+
+def _bitwise_and(a, b):
+    return a & b
+
+
+def _bitwise_or(a, b):
+    return a | b
+
+
+def _bitwise_xor(a, b):
+    return a ^ b
+
+
+def _invert(a):  # bool: logical not (~True is -2 in Python)
+    return not a
+
+
+def _invert_int(a):
+    return ~a
+
+
+def _left_shift(a, b):
+    # b >= the width gives 0: compiled code shifts int64/uint64 (the store keeps
+    # the low bits), so only counts past 63, and negative ones (NumPy's cast to
+    # size_t makes them huge), must be caught before the shift.
+    if b < 0 or b > 63:
+        return a - a
+    return a << b
+
+
+def _right_shift(a, b):
+    if b < 0 or b > 63:  # the sign fills every bit: -1 for a negative a, else 0
+        return ~(a - a) if a < 0 else a - a  # not a - a - 1: uint64 with a literal is float64
+    return a >> b
+
+
+_left_shift_int = _left_shift
+_right_shift_int = _right_shift
+
+
+def _reciprocal(a):
+    return 1.0 / a  # float32: correctly rounded in double, then on the store
+
+
+def _reciprocal_int(a):
+    # NumPy computes (T)(1.0 / a): 1 and -1 give themselves, other values 0,
+    # and 0 gives x86's conversion of inf: INT_MIN for int32/int64, 0 for the
+    # narrower types and unsigned ones (the low bits of that conversion).
+    if a == 0:
+        info = np.iinfo(a)
+        return info.min if info.bits >= 32 else a
+    if a == 1:
+        return a
+    if a == -1:  # signed only (NumPy 2 and Numba compare unsigned with -1 by value)
+        return a
+    return a - a
+
+
+def _nextafter(a, b):
+    # Without bit views: frexp gives the exponent, so the spacing at a is known
+    # (the subnormal spacing below normal numbers); one exact add or subtract.
+    if a != a or b != b:
+        return a + b  # NaN
+    if a == b:
+        return b  # nextafter(0.0, -0.0) is -0.0, as C's
+    info = np.finfo(a)
+    lowest = info.minexp - info.nmant  # exponent of the smallest subnormal
+    if a == 0:
+        return math.copysign(math.ldexp(1.0, lowest), b)
+    if a - a != 0:  # +-inf towards a finite b: the largest finite of that sign
+        return math.copysign(info.max * 1.0, a)
+    m, e = math.frexp(a)  # a = m 2^e, 0.5 <= |m| < 1
+    towards_zero = (b > a) == (a < 0)
+    shift = 2 if towards_zero and abs(m) == 0.5 else 1  # below a power of two: half
+    step = math.ldexp(1.0, max(e - info.nmant - shift, lowest))
+    r = a + step if b > a else a - step
+    return math.copysign(0.0, a) if r == 0 else r  # -tiny towards 0 is -0
+
+
+def _conj(a):  # real inputs: their own conjugate
+    return a
+
+
+_round = _rint  # np.round with decimals=0 (others: _above.rounded), in a's float type
+
+
+def _round_int(a):  # integers keep their value and dtype
+    return a
+
+
 def _identity(a):  # dtype casts: the kernel converts the load to the target dtype (L)
     return a
 

@@ -78,7 +78,7 @@ bool is_signed_integer(DType d) {
 }
 
 // The ufunc's name, as NumPy's messages give it.
-const char* numpy_name(Binary op) { return spec(op).name; }
+const char* numpy_name(Binary op) { return op == Binary::mod ? "remainder" : spec(op).name; }
 const char* numpy_name(Unary op) { return op == Unary::abs ? "absolute" : spec(op).name; }
 
 template <class OpId, int NIn>

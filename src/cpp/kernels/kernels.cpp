@@ -42,6 +42,7 @@ namespace {
 #include "simd.hpp"
 #include "vmath.hpp"
 #include "elementwise_kernels.hpp"
+#include "integer_kernels.hpp"
 #include "reduce_kernels.hpp"
 
 #if defined(MF_LEVEL_BASELINE)

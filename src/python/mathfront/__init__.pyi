@@ -75,6 +75,19 @@ __all__ = [
     'log10',
     'exp2',
     'cbrt',
+    'floor_divide',
+    'remainder',
+    'mod',
+    'bitwise_and',
+    'bitwise_or',
+    'bitwise_xor',
+    'invert',
+    'left_shift',
+    'right_shift',
+    'reciprocal',
+    'nextafter',
+    'conj',
+    'round',
     'sum',
     'prod',
     'mean',
@@ -536,6 +549,130 @@ def cbrt(
     where: ArrayLike = True,
     casting: str = 'same_kind',
     dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def floor_divide(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def remainder(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def mod(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def bitwise_and(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def bitwise_or(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def bitwise_xor(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def invert(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def left_shift(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def right_shift(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def reciprocal(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def nextafter(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def conj(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def round(
+    a: ArrayLike,
+    decimals: int = 0,
+    out: Any = None,
+    *,
     backend: str | None = None,
 ) -> Any: ...
 def sum(

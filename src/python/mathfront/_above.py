@@ -24,6 +24,7 @@ engine's ``select``, ``astype`` and ``notnan`` in place of ``np.where``,
 
 from __future__ import annotations
 
+import operator
 import warnings
 
 import numpy as np
@@ -83,6 +84,8 @@ def as_given(op: Op, run, call, later: dict, plain_of=None):
 
 
 def elementwise(op: Op, run, call, later: dict, plain_of=None):
+    if "decimals" in op.later:
+        return rounded(op, run, call, later, plain_of)
     n = op.arity
     operands, out = list(call[:n]), _out_array(op, call[n])
     where = later.get("where", True)
@@ -128,6 +131,72 @@ def elementwise(op: Op, run, call, later: dict, plain_of=None):
         out = np.zeros(shape, loop[n])
     np.copyto(out, result, casting="unsafe", where=True if mask is None else mask)
     return out
+
+
+def _power_of_ten(n: int) -> float:
+    """10.0**n as NumPy's round computes it (exact to 1e8, then 1e9 times 10s)."""
+    if n < 9:
+        return float(10 ** n)
+    value = 1e9
+    for _ in range(n - 9):
+        value *= 10.0
+    return value
+
+
+def rounded(op: Op, run, call, later: dict, plain_of):
+    """np.round's ``decimals`` and ``out``, as NumPy's PyArray_Round computes them.
+
+    decimals=0 (and integers with decimals > 0) is the engine's own round (floats:
+    rint; integers: a copy). Other decimals scale by 10**|decimals| with the
+    engine's multiply or divide, round, and scale back, in x's float type
+    (integers: in float64, cast back to their type), into ``out`` if given.
+    On device arrays every step stays on the device.
+    """
+    x, out = call[0], _out_array(op, call[1])
+    decimals = operator.index(later.get("decimals", 0))
+    on_device = any(_checks.is_device_array(v) for v in (x, out))
+    scalar = type(x) in _checks.PY_SCALARS
+    if not on_device:
+        x = np.asarray(_host(x))
+        if out is not None and not out.flags.writeable:
+            raise ValueError("output array is read-only")  # NumPy's words
+    if out is not None and _size(out) != _size(x):
+        raise ValueError("invalid output shape")  # NumPy's words
+    dtype = _dtype_of(x)
+    integer = dtype.kind in "iub"
+    if decimals == 0 or (integer and decimals > 0):
+        if out is not None and _dtype_of(out) == dtype and tuple(out.shape) == tuple(x.shape):
+            return run(x, out)
+        result = run(x, None)
+        if out is None:
+            return result[()] if scalar else result
+        return _assign(out, result, on_device)
+    f = _power_of_ten(abs(decimals))
+    multiply, divide = plain_of(BY_NAME["multiply"]), plain_of(BY_NAME["divide"])
+    scale, unscale = (multiply, divide) if decimals > 0 else (divide, multiply)
+    work = scale(x, f, out)  # a new array of x's float type (integers: float64), or out
+    if not on_device:
+        work = np.asarray(work)  # (an engine gives a 0-d input's result as a scalar)
+    plain_of(op)(work, work)
+    unscale(work, f, work)
+    if integer and out is None:
+        work = _cuda().astype(work, dtype) if on_device else work.astype(dtype)
+    return work[()] if scalar and out is None else work
+
+
+def _size(x) -> int:
+    return int(np.prod(x.shape, dtype=np.int64))
+
+
+def _assign(out, result, on_device: bool):
+    """``result`` into ``out`` as NumPy assigns arrays (same_kind casts, broadcasting)."""
+    if not on_device:
+        np.copyto(out, result, casting="same_kind")
+        return out
+    cuda = _cuda()
+    if _dtype_of(result) != _dtype_of(out):
+        result = cuda.astype(result, _dtype_of(out))
+    return cuda.select(np.zeros((), bool), out, result, out)
 
 
 def _dtype_of(x) -> np.dtype:

@@ -10,7 +10,7 @@ seam and nothing else.
 from __future__ import annotations
 
 from . import _dispatch
-from ._ops import ALIASES, DOT, KEYWORD_DEFAULTS, OPS, REDUCTION, SCAN, Op
+from ._ops import ALIASES, DOT, ELEMENTWISE_LATER, KEYWORD_DEFAULTS, OPS, REDUCTION, SCAN, Op
 
 #: NumPy's names for the operands, by kind; ufuncs take theirs by position only.
 _OPERANDS = {"unary": ("x", "/"), "binary": ("x1", "x2", "/"), REDUCTION: ("a",),
@@ -19,7 +19,11 @@ _OPERANDS = {"unary": ("x", "/"), "binary": ("x1", "x2", "/"), REDUCTION: ("a",)
 
 def _operands(op: Op) -> tuple[str, ...]:
     """The operands' parameters; the Array API's signatures take ``x`` by position only."""
-    return ("x", "/") if op.standard else _OPERANDS[op.kind]
+    if op.standard:
+        return ("x", "/")
+    if op.elementwise and op.later != ELEMENTWISE_LATER:  # np.round: a function, not a ufunc
+        return ("a",)
+    return _OPERANDS[op.kind]
 
 _PARAM_DOCS = {
     "axis": "axis : None, int or tuple of ints\n    Axes to reduce over; None reduces all.",
@@ -50,6 +54,10 @@ _PARAM_DOCS = {
         "    Start the result with the identity (0 or 1): one more element along the axis."
     ),
     "mean": "mean : array_like\n    The mean, if already known (keepdims=True shape).",
+    "decimals": (
+        "decimals : int\n"
+        "    Decimal places to round to (negative: to the left of the point), as np.round."
+    ),
     "correction": "correction : float\n    The Array API's name for ``ddof``.",
     "backend": (
         "backend : str, optional\n"

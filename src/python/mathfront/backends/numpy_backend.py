@@ -62,9 +62,15 @@ def _elementwise(op: Op, received):
         given = _given(("out", *later), (out, *keywords))
         return ufunc(*operands, **given)
 
+    if later != ELEMENTWISE_LATER:  # no ufunc (np.round): its own keywords, by name
+
+        def function(x, out=None, *keywords):
+            return general((x,), out, *keywords)
+
+        return function
+
     # Plain numeric arrays without keywords go straight to NumPy: these two
     # closures are the whole cost of the numpy backend on small arrays.
-    assert later == ELEMENTWISE_LATER, "the keywords the closures below take"
     casting = KEYWORD_DEFAULTS["casting"]
     if op.arity == 1:
 
