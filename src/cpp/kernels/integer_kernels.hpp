@@ -79,7 +79,7 @@ inline QuotientRemainder<T> float_divmod(T a, T b) {
     return {floordiv, mod};
 }
 
-struct FloorDivide {
+struct FloorDivideLoop {
     template <class T> using Out = T;
     template <class T> static T f(T a, T b) {
         if constexpr (is_float_v<T>) {
@@ -106,7 +106,7 @@ struct FloorDivide {
     }
 };
 
-struct Remainder {
+struct RemainderLoop {
     template <class T> using Out = T;
     template <class T> static T f(T a, T b) {
         if constexpr (is_float_v<T>) {
@@ -129,8 +129,6 @@ struct Remainder {
     }
 };
 
-// np.mod is np.remainder (its warnings say "remainder": bindings/entries.cpp).
-struct Mod : Remainder {};
 
 // bool is 0 or 1: and, or, xor keep it so.
 struct BitwiseAnd {
@@ -161,7 +159,7 @@ struct Invert {
 // NumPy's npy_lshift/npy_rshift: the count is cast to an unsigned type, so a
 // negative one is past the width too. Shifting through unsigned types keeps
 // a negative value's left shift defined.
-struct LeftShift {
+struct LeftShiftLoop {
     template <class T> using Out = T;
     template <class T> static T f(T a, T b) {
         using U = Unsigned<T>;
@@ -169,7 +167,7 @@ struct LeftShift {
     }
 };
 
-struct RightShift {
+struct RightShiftLoop {
     template <class T> using Out = T;
     template <class T> static T f(T a, T b) {
         using U = Unsigned<T>;
@@ -183,7 +181,7 @@ struct RightShift {
 // any other nonzero a gives 0, and 0 gives x86's conversion of inf (INT_MIN
 // for 32 and 64 bits, whose low bits are 0 for the narrower and unsigned
 // types) with the divide-by-zero and invalid flags.
-struct Reciprocal {
+struct ReciprocalLoop {
     template <class T> using Out = T;
     template <class T> static T f(T a) {
         if constexpr (is_float_v<T>) {
@@ -204,15 +202,16 @@ struct Reciprocal {
 
 // libm's, as NumPy's npy_nextafter (and its overflow/underflow flags).
 struct Nextafter {
-    template <class T> using Out = T;
-    template <class T> static T f(T a, T b) {
-        if constexpr (std::is_same_v<T, float>) return __builtin_nextafterf(a, b);
-        else return __builtin_nextafter(a, b);
+    template <class T> using Out = ResultOf<Result::Inexact, T>;  // int16: float32...
+    template <class T> static Out<T> f(T a, T b) {
+        if constexpr (std::is_same_v<Out<T>, float>) return __builtin_nextafterf(float(a), float(b));
+        else return __builtin_nextafter(double(a), double(b));
     }
 };
 
+
 // Real inputs are their own conjugates.
-struct Conj {
+struct ConjLoop {
     template <class T> using Out = T;
     template <class T> static T f(T a) { return a; }
 };
@@ -228,3 +227,26 @@ struct Round {
         else return a;
     }
 };
+
+// NumPy has no bool loop for these: it computes bool in int8 (Result::Numeric).
+template <class Loop>
+struct BoolInInt8 {
+    template <class T> using Out = ResultOf<Result::Numeric, T>;
+    template <class T> static Out<T> f(T a) {
+        if constexpr (std::is_same_v<T, bool>) return Loop::f(int8_t(a));
+        else return Loop::f(a);
+    }
+    template <class T> static Out<T> f(T a, T b) {
+        if constexpr (std::is_same_v<T, bool>) return Loop::f(int8_t(a), int8_t(b));
+        else return Loop::f(a, b);
+    }
+};
+
+struct FloorDivide : BoolInInt8<FloorDivideLoop> {};
+struct Remainder : BoolInInt8<RemainderLoop> {};
+struct LeftShift : BoolInInt8<LeftShiftLoop> {};
+struct RightShift : BoolInInt8<RightShiftLoop> {};
+struct Reciprocal : BoolInInt8<ReciprocalLoop> {};
+struct Conj : BoolInInt8<ConjLoop> {};
+// np.mod is np.remainder (its warnings say "remainder": bindings/entries.cpp).
+struct Mod : Remainder {};

@@ -88,13 +88,13 @@ MATH_DTYPES = ("int16", "int32", "int64", "uint16", "uint32", "uint64", *FLOAT_D
 
 
 
-#: NumPy's loops of floor_divide, remainder, reciprocal, conjugate: no bool (NumPy
-#: computes bool in int8).
-_INTS_FLOATS = NUMBER_DTYPES
+#: floor_divide, remainder, reciprocal, conjugate: NumPy has no bool loop and
+#: computes bool in int8 (the NUMERIC rule).
+_INTS_FLOATS = ("bool", *NUMBER_DTYPES)
 #: Bitwise and/or/xor/invert: integers and bool, no floats.
 _BITWISE = ("bool", *INTEGER_DTYPES)
-#: Shifts: integers only (NumPy computes bool in int8).
-_SHIFTS = INTEGER_DTYPES
+#: Shifts: integers, and bool computed in int8 (NUMERIC).
+_SHIFTS = ("bool", *INTEGER_DTYPES)
 
 #: Dtypes every backend must cover (the input dtypes of elementwise ops and dot).
 REQUIRED_DTYPES = ("float32", "float64", "int32", "int64")
@@ -355,33 +355,33 @@ OPS: tuple[Op, ...] = (
     _unary("cbrt", "Cube root, element-wise.", result=INEXACT, tolerance=ULP, cost=16,
            scalar_cpu=True, dtypes=MATH_DTYPES),
     # --- i13-intops: integer division, bitwise ops, shifts, reciprocal, nextafter, conj.
-    # No bool where NumPy has no bool loop (bool // bool computes in int8).
+    # bool where NumPy has no bool loop computes in int8, as NumPy (NUMERIC).
     _binary("floor_divide", "Largest integer not above x1 / x2, element-wise (// in Python).",
-            dtypes=_INTS_FLOATS, cost=8),
+            result=NUMERIC, dtypes=_INTS_FLOATS, cost=8),
     _binary("remainder", "Remainder of floor division, element-wise: the sign of x2 (%).",
-            dtypes=_INTS_FLOATS, cost=8),
+            result=NUMERIC, dtypes=_INTS_FLOATS, cost=8),
     # NumPy's np.mod is np.remainder: its own row, the same kernels (warnings name remainder).
     _binary("mod", "Remainder of floor division, element-wise (NumPy's name for remainder).",
-            "remainder", dtypes=_INTS_FLOATS, cost=8),
+            "remainder", result=NUMERIC, dtypes=_INTS_FLOATS, cost=8),
     _binary("bitwise_and", "Bitwise AND, element-wise (integers and bool).", dtypes=_BITWISE),
     _binary("bitwise_or", "Bitwise OR, element-wise (integers and bool).", dtypes=_BITWISE),
     _binary("bitwise_xor", "Bitwise XOR, element-wise (integers and bool).", dtypes=_BITWISE),
     _unary("invert", "Bitwise NOT, element-wise (logical NOT for bool).", dtypes=_BITWISE),
     _binary("left_shift", "x1 shifted left by x2 bits, element-wise (0 past the width).",
-            dtypes=_SHIFTS),
+            result=NUMERIC, dtypes=_SHIFTS),
     _binary("right_shift", "x1 shifted right by x2 bits, element-wise (arithmetic for signed).",
-            dtypes=_SHIFTS),
+            result=NUMERIC, dtypes=_SHIFTS),
     _unary("reciprocal", "1 / x, element-wise (integers: truncated, as NumPy's loop).",
-           dtypes=_INTS_FLOATS, cost=2),
+           result=NUMERIC, dtypes=_INTS_FLOATS, cost=2),
     _binary("nextafter", "The next float after x1 towards x2, element-wise.",
-            dtypes=FLOAT_DTYPES, cost=4),
+            result=INEXACT, dtypes=MATH_DTYPES, cost=4),
     _unary("conj", "Complex conjugate, element-wise (real inputs: a copy).", "conjugate",
-           dtypes=_INTS_FLOATS),
+           result=NUMERIC, dtypes=_INTS_FLOATS),
     # np.round is no ufunc: round(a, decimals=0, out=None), no where=/casting=/dtype=.
     # Engines compute decimals=0 (floats: rint, half to even; integers: a copy);
     # other decimals are NumPy's formula on the engine's multiply/round/divide (_above).
     Op("round", UNARY, "Round to the given number of decimals, half to even (np.round).",
-       later=("decimals",), dtypes=_INTS_FLOATS),
+       later=("decimals",), dtypes=NUMBER_DTYPES),
     _reduction("sum", "Sum of array elements over the given axes.", "sum", "plain", "dtype",
                identity=0.0),
     _reduction("prod", "Product of array elements over the given axes.", "prod", "plain",

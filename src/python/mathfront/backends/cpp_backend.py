@@ -67,6 +67,8 @@ def _loop_dtype(op: Op, keys: tuple, supported: frozenset) -> np.dtype:
     promotes to int32, but computes in float32). float16 loops are refused (TypeError).
     """
     promoted = np.result_type(*(_WEAK.get(k, k) for k in keys))
+    if not isinstance(op.reference, np.ufunc):  # np.round: one loop per dtype
+        return promoted
     try:
         resolved = op.reference.resolve_dtypes((*keys, None))
     except TypeError:  # NumPy refuses the call: its own error, raised by the fallback
