@@ -215,6 +215,13 @@ SILENT = [
     ("fmax", (np.nan, 1.0)), ("fmax", (1.0, np.nan)), ("fmin", (np.nan, np.nan)),
     ("sign", (np.nan,)), ("square", (np.nan,)), ("positive", (np.nan,)), ("floor", (np.nan,)),
     ("ceil", (np.inf,)), ("trunc", (np.nan,)), ("rint", (np.nan,)),
+    # bool results: NumPy compares NaN quietly, ordered comparisons too
+    ("equal", (np.nan, 1.0)), ("not_equal", (1.0, np.nan)), ("less", (np.nan, 1.0)),
+    ("less_equal", (1.0, np.nan)), ("greater", (np.nan, np.nan)),
+    ("greater_equal", (np.nan, -np.inf)), ("less", (np.inf, np.inf)),
+    ("isnan", (np.nan,)), ("isinf", (np.nan,)), ("isfinite", (np.nan,)), ("isfinite", (np.inf,)),
+    ("signbit", (-np.nan,)), ("logical_and", (np.nan, 1.0)), ("logical_or", (np.nan, 0.0)),
+    ("logical_xor", (np.nan, np.nan)), ("logical_not", (np.nan,)),
 ]
 
 

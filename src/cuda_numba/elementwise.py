@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import cuda
+from numba import cuda, uint64
 
 from .._checks import PY_SCALARS
 from .._ops import OPS
@@ -313,6 +313,110 @@ def _rint_int(a):
     return a * 1.0
 
 
+# Bool-result ops (i13-boolops). Integer operands of one type compare as they
+# are; a signed one with uint64 goes to the _mixed variants below instead.
+def _equal(a, b):
+    return a == b
+
+
+def _not_equal(a, b):
+    return a != b  # NaN: True
+
+
+def _less(a, b):
+    return a < b
+
+
+def _less_equal(a, b):
+    return a <= b
+
+
+def _greater(a, b):
+    return a > b
+
+
+def _greater_equal(a, b):
+    return a >= b
+
+
+def _isnan(a):
+    return a != a
+
+
+def _isinf(a):
+    return a == math.inf or a == -math.inf
+
+
+def _isfinite(a):
+    return a == a and a != math.inf and a != -math.inf
+
+
+def _isnan_int(a):  # integers: never NaN nor infinite (the result is bool all the same)
+    return a != a
+
+
+def _isinf_int(a):
+    return a != a
+
+
+def _isfinite_int(a):
+    return a == a
+
+
+def _signbit(a):
+    # The sign bit itself (-0.0 and -NaN too): Numba reads it from the float's
+    # bits, NumPy on the simulator; no conversion that could drop a NaN's sign.
+    return np.signbit(a)
+
+
+def _signbit_int(a):
+    return a < 0  # unsigned: never (a compare of signs, exact even as float64)
+
+
+def _logical_and(a, b):
+    return a != 0 and b != 0  # truth: nonzero, NaN included
+
+
+def _logical_or(a, b):
+    return a != 0 or b != 0
+
+
+def _logical_xor(a, b):
+    return (a != 0) != (b != 0)
+
+
+def _logical_not(a):
+    return a == 0
+
+
+# A signed integer (int64) a with a uint64 b, exactly as NumPy 2's (int64,
+# uint64) loop: Numba would compare the two in float64, which rounds past
+# 2**53. A negative a is below every b; else both compare as uint64. The api
+# swaps the operands of (uint64, int64) into this order (_comparisons.MIRROR).
+def _less_mixed(a, b):
+    return a < 0 or uint64(a) < b
+
+
+def _less_equal_mixed(a, b):
+    return a < 0 or uint64(a) <= b
+
+
+def _greater_mixed(a, b):
+    return a >= 0 and uint64(a) > b
+
+
+def _greater_equal_mixed(a, b):
+    return a >= 0 and uint64(a) >= b
+
+
+def _equal_mixed(a, b):
+    return a >= 0 and uint64(a) == b
+
+
+def _not_equal_mixed(a, b):
+    return a < 0 or uint64(a) != b
+
+
 def _identity(a):  # dtype casts: the conversion happens on the store
     return a
 
@@ -359,6 +463,9 @@ def _device_functions() -> dict:
     for op in OPS:
         if op.elementwise:
             table[op.name] = (globals()[f"_{op.name}"], globals().get(f"_{op.name}_int"))
+            mixed = globals().get(f"_{op.name}_mixed")  # comparisons of int64 with uint64
+            if mixed is not None:
+                table[f"{op.name}_mixed"] = (mixed, None)
     return table
 
 

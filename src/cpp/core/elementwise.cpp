@@ -29,19 +29,34 @@ int64_t last_level_cache_bytes() {
     return bytes;
 }
 
+// Copies n elements of `size` bytes (1, 2, 4 or 8: bool results are bytes)
+// between a strided run and a contiguous buffer; the size a template argument,
+// so that each copy is one load and store.
+template <int64_t Size>
+void gather_n(char* dst, const char* src, int64_t stride, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) std::memcpy(dst + Size * i, src + i * stride, Size);
+}
+
+template <int64_t Size>
+void scatter_n(char* dst, int64_t stride, const char* src, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * stride, src + Size * i, Size);
+}
+
 void gather(char* dst, const char* src, int64_t stride, int64_t n, int64_t size) {
-    if (size == 8) {
-        for (int64_t i = 0; i < n; ++i) std::memcpy(dst + 8 * i, src + i * stride, 8);
-    } else {
-        for (int64_t i = 0; i < n; ++i) std::memcpy(dst + 4 * i, src + i * stride, 4);
+    switch (size) {
+        case 8: return gather_n<8>(dst, src, stride, n);
+        case 4: return gather_n<4>(dst, src, stride, n);
+        case 2: return gather_n<2>(dst, src, stride, n);
+        default: return gather_n<1>(dst, src, stride, n);
     }
 }
 
 void scatter(char* dst, int64_t stride, const char* src, int64_t n, int64_t size) {
-    if (size == 8) {
-        for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * stride, src + 8 * i, 8);
-    } else {
-        for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * stride, src + 4 * i, 4);
+    switch (size) {
+        case 8: return scatter_n<8>(dst, stride, src, n);
+        case 4: return scatter_n<4>(dst, stride, src, n);
+        case 2: return scatter_n<2>(dst, stride, src, n);
+        default: return scatter_n<1>(dst, stride, src, n);
     }
 }
 
@@ -154,14 +169,18 @@ int elementwise(Binary op, DType in, Space space) {
     // an ordered comparison with NaN (a > b), where NumPy compares quietly.
     // Dropped here, the kernels keep their single compare and blend (a quiet
     // comparison has no SSE instruction, and GCC vectorises none).
-    return op == Binary::maximum || op == Binary::minimum ? 0 : fp;
+    // Bool-result ops (comparisons, logical ops) raise nothing in NumPy, not even
+    // for an ordered comparison with NaN (compare_kernels.hpp).
+    const bool quiet = op == Binary::maximum || op == Binary::minimum || spec(op).result == Result::Bool;
+    return quiet ? 0 : fp;
 }
 
 int elementwise(Unary op, DType in, Space space) {
     const KernelTable& k = kernels();
     Loop loop{&k, 1, {}, k.unary[int(op)][int(in)], itemsize(in), itemsize(result_dtype(op, in)),
               false, spec(op).cost};
-    return run(loop, space);
+    const int fp = run(loop, space);
+    return spec(op).result == Result::Bool ? 0 : fp;  // as NumPy's predicates (isnan...)
 }
 
 }  // namespace mf

@@ -28,6 +28,7 @@ namespace {
 #include "simd.hpp"
 #include "vmath.hpp"
 #include "elementwise_kernels.hpp"
+#include "compare_kernels.hpp"
 #include "reduce_kernels.hpp"
 
 // Fills one op's loops for each dtype its row lists (`dtypes`, a mask of

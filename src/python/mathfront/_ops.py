@@ -250,6 +250,11 @@ def _scan(name, summary, family, *, standard=False) -> Op:
               tolerance=_REDUCTION_TOLERANCE[family], dtypes=REDUCTION_DTYPES)
 
 
+#: The bool-result ops' input dtypes (i13-boolops): NumPy computes them for every
+#: real dtype, bool included.
+_BOOL_OPS_DTYPES = ("bool", *REQUIRED_DTYPES)
+
+
 OPS: tuple[Op, ...] = (
     _binary("add", "Add arguments element-wise."),
     _binary("subtract", "Subtract arguments element-wise."),
@@ -351,6 +356,30 @@ OPS: tuple[Op, ...] = (
           standard=True),
     _scan("cumulative_prod", "Cumulative product along an axis (the Array API's cumprod).",
           "prod", standard=True),
+    # Issue 13, bool-result ops (i13-boolops): comparisons, predicates, logical ops.
+    # NumPy computes them for bool too; integers and bool give NumPy's answers
+    # without a float (signbit of an int is x < 0, isnan/isinf of one False).
+    _binary("equal", "x1 == x2, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
+    _binary("not_equal", "x1 != x2, element-wise (True where either is NaN).", result=BOOL,
+            dtypes=_BOOL_OPS_DTYPES),
+    _binary("less", "x1 < x2, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
+    _binary("less_equal", "x1 <= x2, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
+    _binary("greater", "x1 > x2, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
+    _binary("greater_equal", "x1 >= x2, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
+    _unary("isfinite", "True where neither infinite nor NaN, element-wise.", result=BOOL,
+           dtypes=_BOOL_OPS_DTYPES),
+    _unary("isinf", "True where +inf or -inf, element-wise.", result=BOOL,
+           dtypes=_BOOL_OPS_DTYPES),
+    _unary("isnan", "True where NaN, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
+    _unary("signbit", "True where the sign bit is set (-0.0 and -NaN too), element-wise.",
+           result=BOOL, dtypes=_BOOL_OPS_DTYPES),
+    _binary("logical_and", "Truth of x1 AND x2, element-wise.", result=BOOL,
+            dtypes=_BOOL_OPS_DTYPES),
+    _binary("logical_or", "Truth of x1 OR x2, element-wise.", result=BOOL,
+            dtypes=_BOOL_OPS_DTYPES),
+    _binary("logical_xor", "Truth of x1 XOR x2, element-wise.", result=BOOL,
+            dtypes=_BOOL_OPS_DTYPES),
+    _unary("logical_not", "Truth of NOT x, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
     Op("dot", DOT, "Inner product of two 1-D vectors.", family="sum", identity=0.0,
        tolerance=SUM),
 )
