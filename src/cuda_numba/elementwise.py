@@ -364,9 +364,10 @@ def _isfinite_int(a):
 
 
 def _signbit(a):
-    # The sign bit itself (-0.0 and -NaN too): Numba reads it from the float's
-    # bits, NumPy on the simulator; no conversion that could drop a NaN's sign.
-    return np.signbit(a)
+    # The sign bit itself (-0.0 and -NaN too; np.signbit has no CUDA lowering).
+    # The PTX for float32 tests bit 31 of the argument (LLVM folds the widening
+    # away), so no conversion can drop a NaN's sign.
+    return math.copysign(1.0, a) < 0
 
 
 def _signbit_int(a):

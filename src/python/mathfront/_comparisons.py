@@ -91,7 +91,10 @@ def bool_loop(op: Op, operands) -> Loop | None:
         operands = [_truth(x) if type(x) in _PY else x for x in operands]
         common = _common(operands)
         return Loop(op, operands, (common, common))
-    if a.kind in "iu":
+    typed = [x for x in operands if type(x) not in _PY]
+    if a.kind in "iu" and all(np.dtype(x.dtype) == a for x in typed):
+        # (not a bool array: with a Python int it compares in int64, and NumPy
+        # raises OverflowError beyond that)
         info = np.iinfo(a)
         for i in scalars:
             x = operands[i]

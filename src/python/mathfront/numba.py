@@ -19,7 +19,8 @@ array; ``var``/``std``/``nanvar``/``nanstd`` take ``ddof=0``), ``dot(a, b)``,
 ``cumsum(x, out)`` (every cumulative op, over a 1-D ``x``; int64 ``out`` for
 integers).
 ``out`` has NumPy's result dtype (float64 for ``divide`` and ``sqrt`` of
-integers, bool for comparisons and predicates). Non-contiguous arrays are a typing error, naming the argument.
+integers, bool for comparisons and predicates). Non-contiguous arrays are a
+typing error, naming the argument.
 Called outside ``@njit`` they run ``mathfront``'s own functions on the
 ``cpp`` backend, with the same answers.
 """
