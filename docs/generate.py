@@ -21,9 +21,12 @@ import sys
 import mathfront as mf
 from mathfront._ops import (
     ALIASES,
+    ALL_DTYPES,
     BINARY,
     DOT,
+    MATH_DTYPES,
     NO_VALUE,
+    NUMBER_DTYPES,
     OPS,
     REDUCTION,
     REQUIRED_DTYPES,
@@ -41,10 +44,22 @@ KINDS = ((BINARY, "Elementwise, binary"), (UNARY, "Elementwise, unary"),
 RESULT_WORDS = {
     "same": "the input's dtype",
     "float": "floats keep theirs; integers and bool give float64",
-    "wide": "floats keep theirs; integers and bool give int64",
+    "inexact": "floats keep theirs; int16, uint16 give float32, wider integers float64",
+    "numeric": "the input's dtype; bool gives int8",
+    "wide": "floats keep theirs; bool and signed integers give int64, unsigned uint64",
     "index": "int64",
     "bool": "bool",
 }
+#: Short words for the usual dtype lists of the op table.
+DTYPE_WORDS = {
+    ALL_DTYPES: "all 11",
+    NUMBER_DTYPES: "all but bool",
+    MATH_DTYPES: "all but bool, int8, uint8 (NumPy: float16)",
+}
+
+
+def dtype_words(dtypes) -> str:
+    return DTYPE_WORDS.get(tuple(dtypes), ", ".join(dtypes))
 
 
 def _ops_of(kind: str) -> list[Op]:
@@ -65,8 +80,9 @@ def readme_ops() -> str:
         "",
         "- The Array API's names: " + ", ".join(f"`{a}` (`{n}`)" for a, n in ALIASES.items()),
         "",
-        f"Dtypes on every backend: {', '.join(REQUIRED_DTYPES)}, and bool as an input to",
-        "reductions and cumulative ops.",
+        f"Dtypes: {', '.join(ALL_DTYPES)} on the cpp and cuda backends, wherever",
+        "NumPy computes the op for them (docs/api.md lists each op's); float16 and complex",
+        f"on numpy. A third-party backend covers {', '.join(REQUIRED_DTYPES)} at least.",
         END,
     ])
 
@@ -93,7 +109,7 @@ def api_md() -> str:
                   "|---|---|---|---|---|"]
         for op in _ops_of(kind):
             lines.append(f"| [`{op.name}`](#{op.name}) | `numpy.{op.reference.__name__}` | "
-                         f"{RESULT_WORDS[op.result]} | {', '.join(op.dtypes)} | "
+                         f"{RESULT_WORDS[op.result]} | {dtype_words(op.dtypes)} | "
                          f"{op.tolerance} |")
         lines.append("")
         for op in _ops_of(kind):

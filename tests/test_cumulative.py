@@ -4,18 +4,18 @@ against NumPy."""
 import mathfront as mf
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from mathfront import _tolerance
-from mathfront._ops import BY_NAME, OPS, SCAN
+from mathfront._ops import BY_NAME, INTEGER_DTYPES, OPS, SCAN
 from support import (
     LAYOUTS,
     MAX_SIDE,
-    REDUCTION_DTYPES,
     arrays,
     assert_matches,
     numpy_reference,
     require,
+    supported_dtypes,
 )
 
 SCANS = [op for op in OPS if op.kind == SCAN]
@@ -64,8 +64,9 @@ def axes(op, ndim):
 @by_name
 @given(data=st.data())
 def test_matches_numpy(backend, op, data):
-    dtype = data.draw(st.sampled_from(REDUCTION_DTYPES), label="dtype")
-    requested = data.draw(st.sampled_from((None, None, *REDUCTION_DTYPES)), label="dtype=")
+    dtypes = supported_dtypes(backend, op)
+    dtype = data.draw(st.sampled_from(dtypes), label="dtype")
+    requested = data.draw(st.sampled_from((None, None, *dtypes)), label="dtype=")
     require(backend, op, dtype, *([] if requested is None else [requested]))
     shape = data.draw(st.lists(st.integers(0, MAX_SIDE), max_size=3).map(tuple), label="shape")
     x = data.draw(arrays(dtype, shape, op, LAYOUTS), label="x")
@@ -76,28 +77,31 @@ def test_matches_numpy(backend, op, data):
 
 
 @by_name
-@pytest.mark.parametrize("dtype", REDUCTION_DTYPES)
-def test_long_rows_and_columns(backend, op, dtype):
-    """Long enough for the compiled engines' threads, along and across the axis."""
-    require(backend, op, dtype)
+@settings(max_examples=3)
+@given(data=st.data())
+def test_long_rows_and_columns(backend, op, data):
+    """Long enough for the compiled engines' threads, along and across the axis (the
+    dtype drawn)."""
+    dtype = data.draw(st.sampled_from(supported_dtypes(backend, op)), label="dtype")
     rng = np.random.default_rng(1)
     n = 200_000 if backend != "cuda" else 3000
     if np.dtype(dtype).kind == "f":
         x = (rng.uniform(0.999, 1.001, n) if op.family == "prod"
              else rng.uniform(-1, 1, n)).astype(dtype)
     else:
-        x = rng.integers(-3, 4, n).astype(dtype)
+        x = rng.integers(0 if np.dtype(dtype).kind in "ub" else -3, 2 if dtype == "bool" else 4,
+                         n).astype(dtype)
     check(backend, op, x)
     check(backend, op, x.reshape(-1, 8), axis=0)
     check(backend, op, x.reshape(8, -1)[:, ::-1], axis=1)
 
 
 @by_name
-@pytest.mark.parametrize("dtype", ["int32", "int64"])
+@pytest.mark.parametrize("dtype", INTEGER_DTYPES)
 def test_integer_wraparound(backend, op, dtype):
     require(backend, op, dtype)
     info = np.iinfo(dtype)
-    x = np.array([info.max, info.max, 3, info.min, -1, 7], dtype)
+    x = np.array([info.max, info.max, 3, info.min, max(-1, int(info.min)), 7], dtype)
     check(backend, op, x)
     check(backend, op, x, dtype=dtype)  # accumulated in int32 itself: wraps at 2**32
 
@@ -212,11 +216,12 @@ def test_threads_do_not_change_the_bits(backend, shape_axis):
     try:
         mf.set_num_threads(1)
         one = mf.cumsum(x, axis=axis, backend=backend)
-        mf.set_num_threads(max(before, 2))
-        many = mf.cumsum(x, axis=axis, backend=backend)
+        for threads in (2, 3):  # chunks in windows of `threads`, the last one short
+            mf.set_num_threads(threads)
+            many = mf.cumsum(x, axis=axis, backend=backend)
+            np.testing.assert_array_equal(one, many)
     finally:
         mf.set_num_threads(before)
-    np.testing.assert_array_equal(one, many)
     atol, _ = _tolerance.scan(BY_NAME["cumsum"], x, axis, x.dtype)
     assert_matches(many, np.cumsum(x, axis=axis), atol=atol, what="cumsum")
 

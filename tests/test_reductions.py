@@ -3,15 +3,15 @@
 import mathfront as mf
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from mathfront._ops import INTEGER_DTYPES
 from numpy.lib.array_utils import normalize_axis_tuple
 from support import (
     DTYPES,
     LAYOUTS,
     MAX_SIDE,
-    REDUCTION_DTYPES,
     REDUCTIONS,
     SIMULATOR,
     arrays,
@@ -19,6 +19,7 @@ from support import (
     numpy_reference,
     reduction_tolerance,
     require,
+    supported_dtypes,
     with_layout,
 )
 
@@ -74,11 +75,11 @@ def keywords(draw, op):
     return kw
 
 
+# Every reduction on every backend, its dtype drawn among the row's (not crossed).
 @by_name
-@pytest.mark.parametrize("dtype", REDUCTION_DTYPES)
 @given(data=st.data())
-def test_matches_numpy(backend, op, dtype, data):
-    require(backend, op, dtype)
+def test_matches_numpy(backend, op, data):
+    dtype = data.draw(st.sampled_from(supported_dtypes(backend, op)), label="dtype")
     shape = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=MAX_SIDE)
     x = data.draw(arrays(dtype, shape, op))
     kw = data.draw(keywords(op))
@@ -88,11 +89,12 @@ def test_matches_numpy(backend, op, dtype, data):
 
 
 @by_name
-@pytest.mark.parametrize("dtype", REDUCTION_DTYPES)
 @pytest.mark.parametrize("shape,axis", [((), None), ((0,), None), ((0,), 0), ((3, 0), 0),
                                         ((3, 0), 1), ((0, 4), None), ((2, 0, 3), (0, 2))], ids=str)
-def test_zero_d_and_empty(backend, op, dtype, shape, axis):
-    require(backend, op, dtype)
+@settings(max_examples=3)  # a few dtypes per case: the cases cross enough
+@given(data=st.data())
+def test_zero_d_and_empty(backend, op, shape, axis, data):
+    dtype = data.draw(st.sampled_from(supported_dtypes(backend, op)), label="dtype")
     if op.name in ARG and isinstance(axis, tuple):
         axis = axis[0]
     check(backend, op, np.ones(shape, dtype), axis)
@@ -114,32 +116,46 @@ def test_nan_inf_and_ties(backend, op, dtype, values):
 
 @pytest.mark.parametrize("op", [o for o in REDUCTIONS if o.name in ("sum", "prod", "nansum")],
                          ids=lambda op: op.name)
-@pytest.mark.parametrize("dtype", ["int32", "int64"])
+@pytest.mark.parametrize("dtype", INTEGER_DTYPES)
 def test_integer_overflow_wraps_as_numpy(backend, op, dtype):
+    """Sums of narrow integers accumulate in int64 / uint64 (NumPy's), and wrap at
+    the dtype= asked for."""
     require(backend, op, dtype)
     info = np.iinfo(dtype)
     x = np.array([info.max, info.max, 3, info.min, info.max, 7, 11], dtype)
     check(backend, op, x)
     check(backend, op, x, dtype=dtype)
+    check(backend, op, np.stack([x, x[::-1]]), axis=0)
+
+
+@pytest.mark.parametrize("op", REDUCTIONS, ids=lambda op: op.name)
+def test_bool_and_unsigned_extremes(backend, op):
+    """bool reduces as 0 and 1; uint64 past int64's range stays unsigned."""
+    for x in (np.array([True, False, True]), np.array([2**64 - 1, 5, 2**63], np.uint64)):
+        require(backend, op, x.dtype)
+        check(backend, op, x)
+        check(backend, op, np.stack([x, x[::-1]]), axis=1)
 
 
 @by_name
-# The simulator takes ~0.2 s a case: there, one float and one integer dtype
-# (float64 and int32 go through the same generated kernels, and through the
-# hypothesis test above).
-@pytest.mark.parametrize("dtype", ("float32", "int64") if SIMULATOR else DTYPES)
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)], ids=str)
-def test_large_arrays_in_every_layout(backend, op, dtype, layout, axis):
-    """Sizes past the SIMD width, block sizes and the threading threshold."""
-    require(backend, op, dtype)
+@settings(max_examples=2)  # a few dtypes per case: the cases cross enough
+@given(data=st.data())
+def test_large_arrays_in_every_layout(backend, op, layout, axis, data):
+    """Sizes past the SIMD width, block sizes and the threading threshold (the dtype
+    drawn; the simulator takes ~0.2 s a case, so one draw there)."""
+    dtype = data.draw(st.sampled_from(supported_dtypes(backend, op)), label="dtype")
     if op.name in ARG and isinstance(axis, tuple):
         pytest.skip("argmin/argmax take one axis")
     rows, cols = (3, 40) if SIMULATOR else (37, 2_003)
     rng = np.random.default_rng(1)
     values = rng.uniform(-10, 10, (rows, cols)).astype(dtype)
-    if np.dtype(dtype).kind == "i":
-        values = rng.integers(-1000, 1000, (rows, cols)).astype(dtype)
+    if np.dtype(dtype).kind in "iub":
+        info = np.iinfo(dtype) if dtype != "bool" else None
+        low, high = ((0, 2) if info is None
+                     else (max(-1000, int(info.min)), min(1000, int(info.max))))
+        values = rng.integers(low, high, (rows, cols)).astype(dtype)
     if op.name == "prod":
         values = np.where(values % 3 == 0, 1, -1).astype(dtype)
     check(backend, op, with_layout(values, layout), axis)
@@ -155,10 +171,9 @@ def test_out_aliasing_the_input(backend):
 
 # --- dot ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data())
-def test_dot_matches_numpy(backend, dtype, data):
-    require(backend, "dot", dtype)
+def test_dot_matches_numpy(backend, data):
+    dtype = data.draw(st.sampled_from(supported_dtypes(backend, "dot")), label="dtype")
     n = data.draw(st.integers(0, 4 * MAX_SIDE))
     x = data.draw(arrays(dtype, n, mf.dot.op))
     y = data.draw(arrays(dtype, n, mf.dot.op))

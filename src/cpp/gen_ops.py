@@ -37,11 +37,12 @@ def camel(name: str) -> str:
 
 
 def result_ctype(t, rule: str, ctype: str) -> str:
-    """The C result type of an op with result rule ``rule`` on C type ``ctype``."""
+    """The C result type of an op with result rule ``rule`` on C type ``ctype`` (one of
+    C_TYPES': int32 and int64 are the only integers of the C ABI)."""
     floating = ctype in ("float", "double")
-    if rule == t.SAME:
+    if rule in (t.SAME, t.NUMERIC):
         return ctype
-    if rule == t.FLOAT:
+    if rule in (t.FLOAT, t.INEXACT):  # INEXACT: int32 and int64 give float64 too
         return ctype if floating else "double"
     if rule == t.WIDE:
         return ctype if floating else "int64_t"
@@ -79,7 +80,8 @@ def ops_def(t) -> str:
     }
     lines = [HEADER,
              "// Include after defining the macros you need; the others expand to nothing.",
-             "//   result: Same, Float, Wide or Index (common/ops.hpp's ResultOf);",
+             "//   result: Same, Float, Inexact, Numeric, Wide, Index or Bool (common/ops.hpp's",
+             "//     ResultOf);",
              "//   cost: time per element relative to add (threading thresholds);",
              "//   dtypes: the row's input dtypes, a mask of dtype_bit(DType) (common/dtype.hpp):",
              "//     the kernel tables instantiate a functor for these only;",

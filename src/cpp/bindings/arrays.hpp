@@ -15,6 +15,9 @@
 #include <numpy/arrayobject.h>
 
 #include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include "../common/dtype.hpp"
 #include "../core/strided.hpp"
@@ -29,13 +32,20 @@ inline PyArrayObject* array(PyObject* o) { return reinterpret_cast<PyArrayObject
 // complex, ...).
 inline bool descr_dtype(PyArray_Descr* d, DType* out) {
     const npy_intp size = PyDataType_ELSIZE(d);
+    const int at = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : size == 8 ? 3 : -1;
+    constexpr DType signed_[] = {DType::i8, DType::i16, DType::i32, DType::i64};
+    constexpr DType unsigned_[] = {DType::u8, DType::u16, DType::u32, DType::u64};
     switch (d->kind) {
         case 'b': *out = DType::b1; return true;
         case 'i':
-            if (size != 4 && size != 8) return false;
-            *out = size == 4 ? DType::i32 : DType::i64;
+            if (at < 0) return false;
+            *out = signed_[at];
             return true;
-        case 'f':
+        case 'u':
+            if (at < 0) return false;
+            *out = unsigned_[at];
+            return true;
+        case 'f':  // float16 and long double: NumPy's
             if (size != 4 && size != 8) return false;
             *out = size == 4 ? DType::f32 : DType::f64;
             return true;
@@ -63,50 +73,79 @@ inline bool scalar_dtype(PyObject* o, DType* out) {
 }
 
 inline int type_number(DType d) {
-    constexpr int numbers[] = {NPY_BOOL, NPY_INT32, NPY_INT64, NPY_FLOAT32, NPY_FLOAT64};
+    constexpr int numbers[] = {NPY_BOOL,   NPY_INT8,   NPY_INT16,  NPY_INT32,   NPY_INT64,  NPY_UINT8,
+                               NPY_UINT16, NPY_UINT32, NPY_UINT64, NPY_FLOAT32, NPY_FLOAT64};
     return numbers[static_cast<int>(d)];
 }
 
 // A weak Python scalar (bool, int, float) as a value of dtype `d`, following
 // NumPy 2: it takes the array's dtype. False when that needs NumPy's own
-// handling: a float with integer arrays (the result is float64), an int out
-// of range (NumPy raises OverflowError), a float outside float32's range.
+// handling: an int with a bool array or a float with an integer one (the
+// result is int64, float64), an int out of the dtype's range (NumPy raises
+// OverflowError, or computes in its float loop: divide), a float outside
+// float32's range.
 inline bool scalar_as(PyObject* o, DType d, void* value) {
-    double real;
-    long long integer;
-    if (PyBool_Check(o)) {
-        integer = o == Py_True;
-        real = double(integer);
-    } else if (PyLong_CheckExact(o)) {
+    if (PyFloat_CheckExact(o)) {
+        const double real = PyFloat_AS_DOUBLE(o);
+        if (d == DType::f64) {
+            *static_cast<double*>(value) = real;
+            return true;
+        }
+        if (d != DType::f32 ||
+            (real == real && (real > 3.4028234663852886e38 || real < -3.4028234663852886e38)))
+            return false;
+        *static_cast<float*>(value) = static_cast<float>(real);
+        return true;
+    }
+    const bool is_bool = PyBool_Check(o);
+    if (!is_bool && (!PyLong_CheckExact(o) || d == DType::b1)) return false;
+    long long integer = o == Py_True;
+    unsigned long long big = 0;  // past LLONG_MAX: uint64's upper half
+    bool is_big = false;
+    if (!is_bool) {
         int overflow = 0;
         integer = PyLong_AsLongLongAndOverflow(o, &overflow);
-        if (overflow || (integer == -1 && PyErr_Occurred())) {
+        if (integer == -1 && PyErr_Occurred()) {
             PyErr_Clear();
             return false;
         }
-        real = double(integer);
-    } else if (PyFloat_CheckExact(o)) {
-        if (d != DType::f32 && d != DType::f64) return false;
-        real = PyFloat_AS_DOUBLE(o);
-        integer = 0;
-    } else {
-        return false;
-    }
-    switch (d) {
-        case DType::i32:
-            if (integer < INT32_MIN || integer > INT32_MAX) return false;
-            *static_cast<int32_t*>(value) = static_cast<int32_t>(integer);
-            return true;
-        case DType::i64: *static_cast<int64_t*>(value) = integer; return true;
-        case DType::f32:
-            if (real == real && (real > 3.4028234663852886e38 || real < -3.4028234663852886e38))
+        if (overflow > 0) {
+            big = PyLong_AsUnsignedLongLong(o);
+            if (big == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
+                PyErr_Clear();
                 return false;
-            *static_cast<float*>(value) = static_cast<float>(real);
-            return true;
-        case DType::f64: *static_cast<double*>(value) = real; return true;
-        case DType::b1: break;
+            }
+            is_big = true;
+        } else if (overflow < 0) {
+            return false;
+        }
     }
-    return false;
+    return visit_dtype(d, [&](auto tag) {
+        using T = decltype(tag);
+        T v;
+        if constexpr (std::is_floating_point_v<T>) {
+            v = is_big ? T(big) : T(integer);
+        } else if constexpr (std::is_same_v<T, bool>) {
+            v = integer != 0;  // a Python bool
+        } else if constexpr (std::is_unsigned_v<T>) {
+            if (is_big) {
+                if (!std::is_same_v<T, uint64_t>) return false;
+                v = T(big);
+            } else {
+                if (integer < 0 || static_cast<unsigned long long>(integer) >
+                                       std::numeric_limits<T>::max())
+                    return false;
+                v = T(integer);
+            }
+        } else {
+            if (is_big || integer < std::numeric_limits<T>::min() ||
+                integer > std::numeric_limits<T>::max())
+                return false;
+            v = T(integer);
+        }
+        std::memcpy(value, &v, sizeof v);
+        return true;
+    });
 }
 
 // The bytes [low, high) an array's elements occupy.

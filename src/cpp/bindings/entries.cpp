@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "../core/elementwise.hpp"
 #include "../core/reduce.hpp"
@@ -63,15 +64,17 @@ bool has_negative(const Operand& o, DType d) {
         reduce({Reduction::min, d, PyArray_NDIM(a), PyArray_DIMS(a), PyArray_STRIDES(a),
                 PyArray_BYTES(a), all, minimum, nullptr, 0});
     }
-    int64_t value;
-    if (d == DType::i32) {
-        int32_t v;
+    return visit_dtype(d, [&](auto tag) {
+        using T = decltype(tag);
+        T v;
         std::memcpy(&v, minimum, sizeof v);
-        value = v;
-    } else {
-        std::memcpy(&value, minimum, sizeof value);
-    }
-    return value < 0;
+        if constexpr (std::is_signed_v<T>) return v < 0;
+        else return false;
+    });
+}
+
+bool is_signed_integer(DType d) {
+    return d == DType::i8 || d == DType::i16 || d == DType::i32 || d == DType::i64;
 }
 
 // The ufunc's name, as NumPy's messages give it.
@@ -93,13 +96,15 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
         DType d;
         const bool is_array = PyArray_CheckExact(x[i]);
         if (!is_array && !scalar_dtype(x[i], &d)) continue;  // a Python scalar, or deferred below
-        if ((is_array && !core_dtype(x[i], &d)) || d == DType::b1 || (typed && d != dtype))
+        if ((is_array && !core_dtype(x[i], &d)) || (typed && d != dtype))
             return defer(self, args, nargs);
         dtype = d;
         typed = true;
         any_array |= is_array;
     }
-    if (!typed) return defer(self, args, nargs);
+    // A dtype the row lacks (subtract of bool, sqrt of int8): the fallback
+    // resolves NumPy's loop, or refuses the dtype.
+    if (!typed || !(spec(op).dtypes & dtype_bit(dtype))) return defer(self, args, nargs);
     Operand in[NIn];
     int ndim = 0;
     for (int i = 0; i < NIn; ++i) {
@@ -152,8 +157,7 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
     PyArrayObject* o = scalar_result ? nullptr : array(out.get());
     if constexpr (std::is_same_v<OpId, Binary>) {
         // Integer powers refuse negative exponents, before writing anything.
-        if (op == Binary::power && (dtype == DType::i32 || dtype == DType::i64) &&
-            has_negative(in[1], dtype))
+        if (op == Binary::power && is_signed_integer(dtype) && has_negative(in[1], dtype))
             return defer(self, args, nargs);
     }
     // An input that shares memory with out in any other way than being the
@@ -403,8 +407,7 @@ PyObject* scan_entry(Scan op, PyObject* self, PyObject* const* args, Py_ssize_t 
 PyObject* dot_entry(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     DType dx, dy;
     if (!plain_call(self, args, nargs, 3) || !core_dtype(args[0], &dx) ||
-        !core_dtype(args[1], &dy) || dx != dy ||
-        dx == DType::b1)
+        !core_dtype(args[1], &dy) || dx != dy)
         return defer(self, args, nargs);
     PyArrayObject* x = array(args[0]);
     PyArrayObject* y = array(args[1]);

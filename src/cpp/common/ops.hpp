@@ -36,28 +36,46 @@ constexpr int kNumUnary = 0
 #include "mf_ops.def"
     ;
 
-// A row's result-type rule (the op table's SAME, FLOAT, WIDE, INDEX, BOOL).
-enum class Result : int { Same, Float, Wide, Index, Bool };
+// A row's result-type rule (the op table's SAME, FLOAT, INEXACT, NUMERIC, WIDE,
+// INDEX, BOOL).
+enum class Result : int { Same, Float, Inexact, Numeric, Wide, Index, Bool };
 
-// The C type a rule gives for input type T.
+// The C type a rule gives for input type T (void: NumPy's float16, which no
+// row lists, so no kernel is ever instantiated for it).
 template <Result R, class T> struct ResultType { using type = T; };  // Same
 template <class T> struct ResultType<Result::Float, T> {
     using type = std::conditional_t<std::is_floating_point_v<T>, T, double>;
 };
+template <class T> struct ResultType<Result::Inexact, T> {
+    using type = std::conditional_t<std::is_floating_point_v<T>, T,
+                 std::conditional_t<(sizeof(T) >= 4), double,
+                 std::conditional_t<sizeof(T) == 2, float, void>>>;
+};
+template <class T> struct ResultType<Result::Numeric, T> {
+    using type = std::conditional_t<std::is_same_v<T, bool>, int8_t, T>;
+};
 template <class T> struct ResultType<Result::Wide, T> {
-    using type = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+    using type = std::conditional_t<std::is_floating_point_v<T>, T,
+                 std::conditional_t<std::is_unsigned_v<T> && !std::is_same_v<T, bool>,
+                                    uint64_t, int64_t>>;
 };
 template <class T> struct ResultType<Result::Index, T> { using type = int64_t; };
-template <class T> struct ResultType<Result::Bool, T> { using type = uint8_t; };  // NumPy's bool
+template <class T> struct ResultType<Result::Bool, T> { using type = uint8_t; };  // NumPy's bool: 0 or 1
 template <Result R, class T> using ResultOf = typename ResultType<R, T>::type;
 
-// The dtype a rule gives for input dtype `in` (ResultOf, at run time).
+// The dtype a rule gives for input dtype `in` (ResultOf, at run time; Inexact
+// of bool, int8 and uint8, float16 in NumPy, is never asked: no row lists them).
 constexpr DType result_dtype(Result r, DType in) {
     const bool floating = in == DType::f32 || in == DType::f64;
+    const bool is_unsigned = in == DType::u8 || in == DType::u16 || in == DType::u32 ||
+                             in == DType::u64;
     switch (r) {
         case Result::Same: return in;
         case Result::Float: return floating ? in : DType::f64;
-        case Result::Wide: return floating ? in : DType::i64;
+        case Result::Inexact:
+            return floating ? in : itemsize(in) == 2 ? DType::f32 : DType::f64;
+        case Result::Numeric: return in == DType::b1 ? DType::i8 : in;
+        case Result::Wide: return floating ? in : is_unsigned ? DType::u64 : DType::i64;
         case Result::Index: break;
         case Result::Bool: return DType::b1;
     }

@@ -29,14 +29,11 @@ int64_t last_level_cache_bytes() {
     return bytes;
 }
 
-// Copies n elements of `size` bytes (1, 2, 4 or 8: bool results are bytes)
-// between a strided run and a contiguous buffer; the size a template argument,
-// so that each copy is one load and store.
+// Element-size-specialised copies (a memcpy of a constant size is one move).
 template <int64_t Size>
 void gather_n(char* dst, const char* src, int64_t stride, int64_t n) {
     for (int64_t i = 0; i < n; ++i) std::memcpy(dst + Size * i, src + i * stride, Size);
 }
-
 template <int64_t Size>
 void scatter_n(char* dst, int64_t stride, const char* src, int64_t n) {
     for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * stride, src + Size * i, Size);
@@ -44,19 +41,19 @@ void scatter_n(char* dst, int64_t stride, const char* src, int64_t n) {
 
 void gather(char* dst, const char* src, int64_t stride, int64_t n, int64_t size) {
     switch (size) {
-        case 8: return gather_n<8>(dst, src, stride, n);
-        case 4: return gather_n<4>(dst, src, stride, n);
+        case 1: return gather_n<1>(dst, src, stride, n);
         case 2: return gather_n<2>(dst, src, stride, n);
-        default: return gather_n<1>(dst, src, stride, n);
+        case 4: return gather_n<4>(dst, src, stride, n);
+        default: return gather_n<8>(dst, src, stride, n);
     }
 }
 
 void scatter(char* dst, int64_t stride, const char* src, int64_t n, int64_t size) {
     switch (size) {
-        case 8: return scatter_n<8>(dst, stride, src, n);
-        case 4: return scatter_n<4>(dst, stride, src, n);
+        case 1: return scatter_n<1>(dst, stride, src, n);
         case 2: return scatter_n<2>(dst, stride, src, n);
-        default: return scatter_n<1>(dst, stride, src, n);
+        case 4: return scatter_n<4>(dst, stride, src, n);
+        default: return scatter_n<8>(dst, stride, src, n);
     }
 }
 

@@ -451,7 +451,8 @@ Reported run_family(const ReduceCall& call) {
 }  // namespace
 
 Reported reduce(const ReduceCall& call) {
-    return visit_dtype(call.in, [&](auto tag) { return run_family<decltype(tag)>(call); });
+    // bool reduces as its bytes (uint8_t): the table's bool slots hold uint8_t kernels.
+    return visit_dtype(call.in, [&](auto tag) { return run_family<StorageOf<decltype(tag)>>(call); });
 }
 
 int dot(DType in, const char* a, int64_t a_stride, const char* b, int64_t b_stride, int64_t n,

@@ -192,29 +192,40 @@ int run(const ScanCall& c) {
             }
         });
     } else {
-        // Few long rows: the chunks' totals in parallel, their running
-        // combination per row, then every chunk scanned from its offset.
+        // Few long rows: chained, a window of `threads` chunks at a time. Each
+        // thread totals its chunk, the window's offsets follow in order, then
+        // each thread scans its chunk while it is still in its cache: memory is
+        // read once and written once (a whole-row totals pass first would read
+        // it twice). The offsets combine in scan_row's order: the same bits.
+        using Acc = typename C::Acc;
         const int64_t chunks = (n + kChunk - 1) / kChunk;
-        std::vector<typename C::Acc> offsets(size_t(rows * chunks));
-        workers = parallel_for(rows * (chunks - 1), [&](int64_t t) {
-            const int64_t r = t / (chunks - 1), k = t % (chunks - 1);
+        std::vector<Acc> totals(static_cast<size_t>(threads)), starts(static_cast<size_t>(threads));
+        for (int64_t r = 0; r < rows; ++r) {
             int64_t i, o;
             at.offsets(r, &i, &o);
-            offsets[size_t(r * chunks + k + 1)] = total<C>(c.data + i + k * kChunk * sx, sx, kChunk);
-        });
-        for (int64_t r = 0; r < rows; ++r)
-            for (int64_t k = 2; k < chunks; ++k) {
-                auto& slot = offsets[size_t(r * chunks + k)];
-                slot = C::apply(offsets[size_t(r * chunks + k - 1)], slot);
+            const char* x = c.data + i;
+            char* out = c.out + o;
+            Acc offset{};
+            for (int64_t k0 = 0; k0 < chunks; k0 += threads) {
+                const int64_t width = std::min<int64_t>(threads, chunks - k0);
+                workers |= parallel_for(width, [&](int64_t t) {
+                    const int64_t k = k0 + t;
+                    if (k + 1 < chunks)  // the row's last total is never needed
+                        totals[size_t(t)] = total<C>(x + k * kChunk * sx, sx, kChunk);
+                });
+                for (int64_t t = 0; t < width; ++t) {
+                    const int64_t k = k0 + t;
+                    starts[size_t(t)] = offset;
+                    if (k + 1 < chunks)
+                        offset = k == 0 ? totals[size_t(t)] : C::apply(offset, totals[size_t(t)]);
+                }
+                workers |= parallel_for(width, [&](int64_t t) {
+                    const int64_t k = k0 + t, begin = k * kChunk;
+                    scan_chunk<C>(x + begin * sx, sx, out + begin * so, so,
+                                  std::min(kChunk, n - begin), k == 0, starts[size_t(t)]);
+                });
             }
-        workers |= parallel_for(rows * chunks, [&](int64_t t) {
-            const int64_t r = t / chunks, k = t % chunks;
-            const int64_t begin = k * kChunk, m = std::min(kChunk, n - begin);
-            int64_t i, o;
-            at.offsets(r, &i, &o);
-            scan_chunk<C>(c.data + i + begin * sx, sx, c.out + o + begin * so, so, m, k == 0,
-                          offsets[size_t(r * chunks + k)]);
-        });
+        }
     }
     return workers | fp_take();
 }
@@ -225,7 +236,7 @@ int scan(const ScanCall& call) {
     const bool prod = spec(call.op).family == Family::Prod;
     return visit_dtype(call.in, [&](auto tag) {
         using T = decltype(tag);
-        using R = ResultOf<Result::Wide, std::conditional_t<std::is_same_v<T, uint8_t>, int64_t, T>>;
+        using R = ResultOf<Result::Wide, T>;  // bool, signed: int64; unsigned: uint64
         return prod ? run<Combine<T, R, true>>(call) : run<Combine<T, R, false>>(call);
     });
 }

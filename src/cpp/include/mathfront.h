@@ -78,7 +78,10 @@ MF_API int mf_get_num_threads(void);
 MF_API int mf_set_num_threads(int n);
 
 /* One function per op of the op table and dtype, generated from it at build
- * time (src/cpp/gen_ops.py) and installed beside this header. */
+ * time (src/cpp/gen_ops.py) and installed beside this header. The dtypes are
+ * float32, float64, int32 and int64 only (those of them the op's row lists),
+ * so that the symbol count stays bounded: the Python engines cover bool, int8,
+ * int16, uint8 to uint64 as well. */
 #include "mathfront_ops.h"
 
 #ifdef __cplusplus

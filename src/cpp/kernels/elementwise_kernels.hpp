@@ -8,15 +8,28 @@
 // f(a) is only called on the fast range (vmath.hpp).
 //
 // Integer arithmetic goes through unsigned types: it wraps as NumPy's does
-// instead of being undefined behaviour.
+// instead of being undefined behaviour. bool stays bool (C++'s arithmetic on
+// it converts back as NumPy's bool loops do: + is or, * is and).
 
 template <class T>
-using Unsigned = std::make_unsigned_t<T>;
+struct UnsignedOf { using type = std::make_unsigned_t<T>; };
+template <>
+struct UnsignedOf<bool> { using type = bool; };
+template <class T>
+using Unsigned = typename UnsignedOf<T>::type;
 
-// divide, sqrt, exp, ... of an integer give float64, as in NumPy: the op
-// table's FLOAT rule.
+// Products wrap in unsigned arithmetic at least as wide as unsigned int:
+// uint16_t * uint16_t promotes to int, where 65535 * 65535 overflows.
+template <class T>
+using MulOf = decltype(Unsigned<T>{} * 1u);
+
+// divide of an integer gives float64, as in NumPy: the op table's FLOAT rule.
 template <class T>
 using FloatOf = ResultOf<Result::Float, T>;
+// sqrt, exp, ... of an integer give the smallest float holding it (int16:
+// float32, int32: float64): the INEXACT rule, NumPy's loop resolution.
+template <class T>
+using InexactOf = ResultOf<Result::Inexact, T>;
 
 // Elements per block of the loops with a slow path (fits in L1 twice over).
 constexpr int64_t kBlock = 256;
@@ -41,7 +54,7 @@ struct Multiply {
     template <class T> using Out = T;
     template <class T> static T f(T a, T b) {
         if constexpr (is_float_v<T>) return a * b;
-        else return T(Unsigned<T>(a) * Unsigned<T>(b));
+        else return T(MulOf<T>(a) * MulOf<T>(b));
     }
 };
 
@@ -61,30 +74,34 @@ struct Minimum {
     template <class T> static T f(T a, T b) { return (a < b) | (a != a) ? a : b; }
 };
 
+// power and square of bool compute in int8, as NumPy's (it has no bool loop).
 struct Power {
-    template <class T> using Out = T;
-    template <class T> static T f(T a, T b) {
+    template <class T> using Out = ResultOf<Result::Numeric, T>;
+    template <class T> static Out<T> f(T a, T b) {
+        using O = Out<T>;
         if constexpr (std::is_same_v<T, float>) {
             return __builtin_powf(a, b);
         } else if constexpr (std::is_same_v<T, double>) {
             return __builtin_pow(a, b);
         } else {  // by squaring, modulo 2^bits; the driver refuses negative exponents first
-            Unsigned<T> result = 1, base = Unsigned<T>(a), e = Unsigned<T>(b);
+            MulOf<O> result = 1, base = MulOf<O>(Unsigned<O>(O(a)));
+            Unsigned<O> e = Unsigned<O>(O(b));
             while (e) {
                 if (e & 1) result *= base;
                 base *= base;
                 e >>= 1;
             }
-            return T(result);
+            return O(result);
         }
     }
 };
 
 struct Square {
-    template <class T> using Out = T;
-    template <class T> static T f(T a) {
+    template <class T> using Out = ResultOf<Result::Numeric, T>;
+    template <class T> static Out<T> f(T a) {
+        using O = Out<T>;
         if constexpr (is_float_v<T>) return a * a;
-        else return T(Unsigned<T>(a) * Unsigned<T>(a));
+        else return O(MulOf<O>(O(a)) * MulOf<O>(O(a)));
     }
 };
 
@@ -119,6 +136,8 @@ struct Sign {
             const auto key = order_key(a);
             const T one = key > 0 ? T(1) : T(-1);
             return is_nan_bits(a) ? a : (key == 0) | (key == -1) ? T(0) : one;
+        } else if constexpr (std::is_unsigned_v<T>) {
+            return T(a != 0);
         } else {
             return T((a > 0) - (a < 0));
         }
@@ -170,9 +189,9 @@ MF_ROUNDING_FUNCTOR(Trunc, trunc)
 #undef MF_ROUNDING_FUNCTOR
 
 struct Rint {
-    template <class T> using Out = FloatOf<T>;
+    template <class T> using Out = InexactOf<T>;
     template <class T> static Out<T> f(T a) {
-        if constexpr (std::is_same_v<T, float>) return __builtin_rintf(a);
+        if constexpr (std::is_same_v<Out<T>, float>) return __builtin_rintf(float(a));
         else return __builtin_rint(double(a));  // integers: exact below 2^53, rounded past it
     }
 };
@@ -189,14 +208,17 @@ struct Abs {
     template <class T> using Out = T;
     template <class T> static T f(T a) {
         if constexpr (is_float_v<T>) return __builtin_copysign(a, T(1));  // clears the sign, NaN too
+        else if constexpr (std::is_unsigned_v<T>) return a;  // bool too
         else return a < 0 ? T(Unsigned<T>(0) - Unsigned<T>(a)) : a;  // abs(INT_MIN) == INT_MIN
     }
 };
 
+// Integers convert to their INEXACT float first, as NumPy's loop resolution
+// does (int16: float32, then sqrtf), so the results are its own.
 struct Sqrt {
-    template <class T> using Out = FloatOf<T>;
+    template <class T> using Out = InexactOf<T>;
     template <class T> static Out<T> f(T a) {
-        if constexpr (std::is_same_v<T, float>) return __builtin_sqrtf(a);
+        if constexpr (std::is_same_v<Out<T>, float>) return __builtin_sqrtf(float(a));
         else return __builtin_sqrt(double(a));
     }
 };
@@ -205,7 +227,7 @@ struct Sqrt {
 // which is then almost always the correctly rounded float).
 #define MF_VMATH_FUNCTOR(Name, fn, fast_fn)                                          \
     struct Name {                                                                    \
-        template <class T> using Out = FloatOf<T>;                                   \
+        template <class T> using Out = InexactOf<T>;                                 \
         template <class T> static Out<T> f(T a) { return Out<T>(vmath::fn(double(a))); } \
         template <class T> static bool fast(T a) { return vmath::fast_fn(double(a)); }  \
         template <class T> static Out<T> slow(T a) { return Out<T>(__builtin_##fn(double(a))); } \
@@ -218,14 +240,15 @@ MF_VMATH_FUNCTOR(Cos, cos, fast_trig)
 
 // The other transcendentals: one scalar libm call per element for now (no
 // SIMD: a later step, with its own accuracy and speed targets). float32 calls
-// the f variant, as NumPy's own libm loops do; integers compute in double.
+// the f variant, as NumPy's own libm loops do; integers compute in their
+// INEXACT float (int16: float32, as NumPy's loop).
 // libm raises C99's flags, which are the ones NumPy reports (tan(inf)
 // invalid, arctanh(1) divide by zero, sinh(1000) overflow, ...).
 #define MF_LIBM_FUNCTOR(Name, fn)                                                    \
     struct Name {                                                                    \
-        template <class T> using Out = FloatOf<T>;                                   \
+        template <class T> using Out = InexactOf<T>;                                 \
         template <class T> static Out<T> f(T a) {                                    \
-            if constexpr (std::is_same_v<T, float>) return __builtin_##fn##f(a);      \
+            if constexpr (std::is_same_v<Out<T>, float>) return __builtin_##fn##f(float(a)); \
             else return __builtin_##fn(double(a));                                   \
         }                                                                            \
     };
@@ -249,9 +272,10 @@ MF_LIBM_FUNCTOR(Cbrt, cbrt)
 
 #define MF_LIBM_BINARY_FUNCTOR(Name, fn)                                             \
     struct Name {                                                                    \
-        template <class T> using Out = FloatOf<T>;                                   \
+        template <class T> using Out = InexactOf<T>;                                 \
         template <class T> static Out<T> f(T a, T b) {                               \
-            if constexpr (std::is_same_v<T, float>) return __builtin_##fn##f(a, b);   \
+            if constexpr (std::is_same_v<Out<T>, float>)                             \
+                return __builtin_##fn##f(float(a), float(b));                        \
             else return __builtin_##fn(double(a), double(b));                        \
         }                                                                            \
     };
@@ -277,7 +301,7 @@ inline void raise_invalid() {
 // invalid for a NaN, which NumPy's ordered comparison of the difference raises.
 template <bool Base2>
 struct LogAddExpOf {
-    template <class T> using Out = FloatOf<T>;
+    template <class T> using Out = InexactOf<T>;
     template <class T> static Out<T> f(T a_, T b_) {
         using F = Out<T>;
         const F a = F(a_), b = F(b_);  // integers in double: a - b must not wrap

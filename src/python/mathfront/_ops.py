@@ -32,15 +32,22 @@ SCAN = "scan"
 # --- result-type rules: the result's dtype for one input dtype T -------------------------
 #: T itself.
 SAME = "same"
-#: Floats keep their type; integers and bool give float64 (divide, sqrt, mean, var...).
+#: Floats keep their type; integers and bool give float64 (divide, mean, var...).
 FLOAT = "float"
-#: Floats keep their type; integers and bool widen to int64 (sum, prod).
+#: Floats keep their type; an integer gives the smallest float that holds it, as
+#: NumPy's math loops pick (int16, uint16: float32; wider: float64; bool, int8,
+#: uint8: float16, which no compiled engine computes: rows leave them out).
+INEXACT = "inexact"
+#: T, but bool computes as int8 (power, square: NumPy has no bool loop for them).
+NUMERIC = "numeric"
+#: Floats keep their type; bool and signed integers widen to int64, unsigned ones
+#: to uint64 (sum, prod, cumsum).
 WIDE = "wide"
 #: An index: int64 (NumPy's intp here) whatever T (argmin, argmax).
 INDEX = "index"
 #: bool whatever T (comparisons, isnan, logical_and, any, all...).
 BOOL = "bool"
-RESULT_RULES = (SAME, FLOAT, WIDE, INDEX, BOOL)
+RESULT_RULES = (SAME, FLOAT, INEXACT, NUMERIC, WIDE, INDEX, BOOL)
 
 # --- reduction families (how values combine) and variants (how they finish) -------------
 FAMILIES = ("sum", "prod", "extreme", "arg", "moments")
@@ -74,10 +81,14 @@ SIGNED_DTYPES = ("int8", "int16", "int32", "int64")
 UNSIGNED_DTYPES = ("uint8", "uint16", "uint32", "uint64")
 INTEGER_DTYPES = (*SIGNED_DTYPES, *UNSIGNED_DTYPES)
 FLOAT_DTYPES = ("float32", "float64")
+#: Numbers: every dtype but bool (subtract, negative, sign: NumPy refuses bool).
+NUMBER_DTYPES = (*INTEGER_DTYPES, *FLOAT_DTYPES)
+#: The inputs whose INEXACT result is float32 or float64 (not float16).
+MATH_DTYPES = ("int16", "int32", "int64", "uint16", "uint32", "uint64", *FLOAT_DTYPES)
 
 #: Dtypes every backend must cover (the input dtypes of elementwise ops and dot).
 REQUIRED_DTYPES = ("float32", "float64", "int32", "int64")
-#: Reductions take bool as well.
+#: Reductions take bool as well (third-party backends: the least they cover).
 REDUCTION_DTYPES = ("bool", *REQUIRED_DTYPES)
 
 
@@ -133,7 +144,8 @@ class Op:
     #: Keywords the op gained after protocol 1 (``where``, ``initial``...): kernels
     #: receive them only when their backend declares them (``Backend.keywords``).
     later: tuple[str, ...] = ()
-    #: The result-type rule (SAME, FLOAT, WIDE, INDEX): NumPy's, for one input dtype.
+    #: The result-type rule (SAME, FLOAT, INEXACT, NUMERIC, WIDE, INDEX, BOOL): NumPy's,
+    #: for one input dtype.
     result: str = SAME
     #: Reductions: family (how values combine) and variant (how the result finishes).
     family: str = ""
@@ -237,7 +249,7 @@ def _reduction(name, summary, family, variant="plain", *extra, skips_nan=False,
     later = _REDUCTION_LATER["mean" if variant == "mean" else family]
     return Op(name, REDUCTION, summary, extra=extra, later=later, result=result, family=family,
               variant=variant, skips_nan=skips_nan, identity=identity,
-              tolerance=_REDUCTION_TOLERANCE[family], dtypes=REDUCTION_DTYPES)
+              tolerance=_REDUCTION_TOLERANCE[family], dtypes=ALL_DTYPES)
 
 
 def _scan(name, summary, family, *, standard=False) -> Op:
@@ -247,85 +259,90 @@ def _scan(name, summary, family, *, standard=False) -> Op:
     return Op(name, SCAN, summary, extra=("dtype",),
               later=("include_initial",) if standard else (), result=WIDE, family=family,
               identity=0.0 if family == "sum" else 1.0, standard=standard,
-              tolerance=_REDUCTION_TOLERANCE[family], dtypes=REDUCTION_DTYPES)
-
-
-#: The bool-result ops' input dtypes (i13-boolops): NumPy computes them for every
-#: real dtype, bool included.
-_BOOL_OPS_DTYPES = ("bool", *REQUIRED_DTYPES)
+              tolerance=_REDUCTION_TOLERANCE[family], dtypes=ALL_DTYPES)
 
 
 OPS: tuple[Op, ...] = (
-    _binary("add", "Add arguments element-wise."),
-    _binary("subtract", "Subtract arguments element-wise."),
-    _binary("multiply", "Multiply arguments element-wise."),
-    _binary("divide", "Divide arguments element-wise (true division).", result=FLOAT),
-    _binary("maximum", "Element-wise maximum; NaN propagates."),
-    _binary("minimum", "Element-wise minimum; NaN propagates."),
+    _binary("add", "Add arguments element-wise.", dtypes=ALL_DTYPES),
+    _binary("subtract", "Subtract arguments element-wise.", dtypes=NUMBER_DTYPES),
+    _binary("multiply", "Multiply arguments element-wise.", dtypes=ALL_DTYPES),
+    _binary("divide", "Divide arguments element-wise (true division).", result=FLOAT,
+            dtypes=ALL_DTYPES),
+    _binary("maximum", "Element-wise maximum; NaN propagates.", dtypes=ALL_DTYPES),
+    _binary("minimum", "Element-wise minimum; NaN propagates.", dtypes=ALL_DTYPES),
     _binary("power", "First argument raised to the second, element-wise.",
-            domain="exponent>=0", tolerance=ULP, cost=8),
+            domain="exponent>=0", tolerance=ULP, cost=8, result=NUMERIC, dtypes=ALL_DTYPES),
     _binary("arctan2", "Quadrant-aware inverse tangent of x1/x2, element-wise (radians).",
-            result=FLOAT, tolerance=ULP, cost=20, scalar_cpu=True),
+            result=INEXACT, tolerance=ULP, cost=20, scalar_cpu=True, dtypes=MATH_DTYPES),
     _binary("hypot", "sqrt(x1**2 + x2**2) without undue overflow, element-wise.",
-            result=FLOAT, tolerance=ULP, cost=16),
-    _binary("copysign", "x1 with the sign of x2, element-wise.", result=FLOAT),
+            result=INEXACT, tolerance=ULP, cost=16, dtypes=MATH_DTYPES),
+    _binary("copysign", "x1 with the sign of x2, element-wise.", result=INEXACT,
+            dtypes=MATH_DTYPES),
     # ulp+abs: a result near 0 comes of cancellation (x1 near -log 2, x2 = -inf...),
     # where an FMA or an ulp of log1p is many ulp of the result.
     _binary("logaddexp", "log(exp(x1) + exp(x2)), element-wise, without undue overflow.",
-            result=FLOAT, tolerance=ULP_ABS, cost=20),
+            result=INEXACT, tolerance=ULP_ABS, cost=20, dtypes=MATH_DTYPES),
     _binary("logaddexp2", "log2(2**x1 + 2**x2), element-wise, without undue overflow.",
-            result=FLOAT, tolerance=ULP_ABS, cost=20),
+            result=INEXACT, tolerance=ULP_ABS, cost=20, dtypes=MATH_DTYPES),
     _binary("fmax", "Element-wise maximum; NaN is ignored unless both are NaN.",
-            tolerance=EXACT_ANY_ZERO),
+            tolerance=EXACT_ANY_ZERO, dtypes=ALL_DTYPES),
     _binary("fmin", "Element-wise minimum; NaN is ignored unless both are NaN.",
-            tolerance=EXACT_ANY_ZERO),
-    _unary("negative", "Numerical negative, element-wise."),
-    _unary("abs", "Absolute value, element-wise.", "absolute"),
-    _unary("square", "Square, element-wise (integers wrap)."),
-    _unary("positive", "Numerical positive (a copy), element-wise."),
-    _unary("sign", "-1, 0 or 1 by the sign, element-wise; NaN stays NaN."),
-    _unary("floor", "Floor, element-wise (integers keep their dtype, as in NumPy 2)."),
-    _unary("ceil", "Ceiling, element-wise (integers keep their dtype, as in NumPy 2)."),
-    _unary("trunc", "Round towards zero, element-wise (integers keep their dtype)."),
+            tolerance=EXACT_ANY_ZERO, dtypes=ALL_DTYPES),
+    _unary("negative", "Numerical negative, element-wise.", dtypes=NUMBER_DTYPES),
+    _unary("abs", "Absolute value, element-wise.", "absolute", dtypes=ALL_DTYPES),
+    _unary("square", "Square, element-wise (integers wrap).", result=NUMERIC, dtypes=ALL_DTYPES),
+    _unary("positive", "Numerical positive (a copy), element-wise.", dtypes=NUMBER_DTYPES),
+    _unary("sign", "-1, 0 or 1 by the sign, element-wise; NaN stays NaN.", dtypes=NUMBER_DTYPES),
+    _unary("floor", "Floor, element-wise (integers keep their dtype, as in NumPy 2).",
+           dtypes=ALL_DTYPES),
+    _unary("ceil", "Ceiling, element-wise (integers keep their dtype, as in NumPy 2).",
+           dtypes=ALL_DTYPES),
+    _unary("trunc", "Round towards zero, element-wise (integers keep their dtype).",
+           dtypes=ALL_DTYPES),
     _unary("rint", "Round to the nearest integer, ties to even, element-wise.",
-           result=FLOAT),
-    _unary("sqrt", "Non-negative square root, element-wise.", result=FLOAT),
-    _unary("exp", "Exponential, element-wise.", result=FLOAT, tolerance=ULP, cost=8),
-    _unary("log", "Natural logarithm, element-wise.", result=FLOAT, tolerance=ULP, cost=8),
-    _unary("sin", "Sine, element-wise (radians).", result=FLOAT, tolerance=ULP_ABS, cost=8),
-    _unary("cos", "Cosine, element-wise (radians).", result=FLOAT, tolerance=ULP_ABS, cost=8),
+           result=INEXACT, dtypes=MATH_DTYPES),
+    _unary("sqrt", "Non-negative square root, element-wise.", result=INEXACT, dtypes=MATH_DTYPES),
+    _unary("exp", "Exponential, element-wise.", result=INEXACT, tolerance=ULP, cost=8,
+           dtypes=MATH_DTYPES),
+    _unary("log", "Natural logarithm, element-wise.", result=INEXACT, tolerance=ULP, cost=8,
+           dtypes=MATH_DTYPES),
+    _unary("sin", "Sine, element-wise (radians).", result=INEXACT, tolerance=ULP_ABS, cost=8,
+           dtypes=MATH_DTYPES),
+    _unary("cos", "Cosine, element-wise (radians).", result=INEXACT, tolerance=ULP_ABS, cost=8,
+           dtypes=MATH_DTYPES),
     # libm per element in cpp for now (scalar_cpu): cost measured against add, float64.
-    _unary("tan", "Tangent, element-wise (radians).", result=FLOAT, tolerance=ULP, cost=8,
-           scalar_cpu=True),
-    _unary("tanh", "Hyperbolic tangent, element-wise.", result=FLOAT, tolerance=ULP, cost=16,
-           scalar_cpu=True),
-    _unary("sinh", "Hyperbolic sine, element-wise.", result=FLOAT, tolerance=ULP, cost=16,
-           scalar_cpu=True),
-    _unary("cosh", "Hyperbolic cosine, element-wise.", result=FLOAT, tolerance=ULP, cost=16,
-           scalar_cpu=True),
-    _unary("arcsin", "Inverse sine, element-wise (radians).", result=FLOAT, domain="[-1,1]",
-           tolerance=ULP, cost=16, scalar_cpu=True),
-    _unary("arccos", "Inverse cosine, element-wise (radians).", result=FLOAT, domain="[-1,1]",
-           tolerance=ULP, cost=16, scalar_cpu=True),
-    _unary("arctan", "Inverse tangent, element-wise (radians).", result=FLOAT, tolerance=ULP,
-           cost=8, scalar_cpu=True),
-    _unary("arcsinh", "Inverse hyperbolic sine, element-wise.", result=FLOAT, tolerance=ULP,
-           cost=24, scalar_cpu=True),
-    _unary("arccosh", "Inverse hyperbolic cosine, element-wise.", result=FLOAT, domain=">=1",
-           tolerance=ULP, cost=24, scalar_cpu=True),
-    _unary("arctanh", "Inverse hyperbolic tangent, element-wise.", result=FLOAT,
-           domain="[-1,1]", tolerance=ULP, cost=24, scalar_cpu=True),
-    _unary("expm1", "exp(x) - 1, element-wise (accurate near 0).", result=FLOAT, tolerance=ULP,
-           cost=12, scalar_cpu=True),
-    _unary("log1p", "log(1 + x), element-wise (accurate near 0).", result=FLOAT, domain=">=-1",
-           tolerance=ULP, cost=12, scalar_cpu=True),
-    _unary("log2", "Base-2 logarithm, element-wise.", result=FLOAT, domain=">=0",
-           tolerance=ULP, cost=4, scalar_cpu=True),
-    _unary("log10", "Base-10 logarithm, element-wise.", result=FLOAT, domain=">=0",
-           tolerance=ULP, cost=8, scalar_cpu=True),
-    _unary("exp2", "2**x, element-wise.", result=FLOAT, tolerance=ULP, cost=4, scalar_cpu=True),
-    _unary("cbrt", "Cube root, element-wise.", result=FLOAT, tolerance=ULP, cost=16,
-           scalar_cpu=True),
+    _unary("tan", "Tangent, element-wise (radians).", result=INEXACT, tolerance=ULP, cost=8,
+           scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("tanh", "Hyperbolic tangent, element-wise.", result=INEXACT, tolerance=ULP, cost=16,
+           scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("sinh", "Hyperbolic sine, element-wise.", result=INEXACT, tolerance=ULP, cost=16,
+           scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("cosh", "Hyperbolic cosine, element-wise.", result=INEXACT, tolerance=ULP, cost=16,
+           scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("arcsin", "Inverse sine, element-wise (radians).", result=INEXACT, domain="[-1,1]",
+           tolerance=ULP, cost=16, scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("arccos", "Inverse cosine, element-wise (radians).", result=INEXACT, domain="[-1,1]",
+           tolerance=ULP, cost=16, scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("arctan", "Inverse tangent, element-wise (radians).", result=INEXACT, tolerance=ULP,
+           cost=8, scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("arcsinh", "Inverse hyperbolic sine, element-wise.", result=INEXACT, tolerance=ULP,
+           cost=24, scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("arccosh", "Inverse hyperbolic cosine, element-wise.", result=INEXACT, domain=">=1",
+           tolerance=ULP, cost=24, scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("arctanh", "Inverse hyperbolic tangent, element-wise.", result=INEXACT,
+           domain="[-1,1]", tolerance=ULP, cost=24, scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("expm1", "exp(x) - 1, element-wise (accurate near 0).", result=INEXACT, tolerance=ULP,
+           cost=12, scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("log1p", "log(1 + x), element-wise (accurate near 0).", result=INEXACT, domain=">=-1",
+           tolerance=ULP, cost=12, scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("log2", "Base-2 logarithm, element-wise.", result=INEXACT, domain=">=0",
+           tolerance=ULP, cost=4, scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("log10", "Base-10 logarithm, element-wise.", result=INEXACT, domain=">=0",
+           tolerance=ULP, cost=8, scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("exp2", "2**x, element-wise.", result=INEXACT, tolerance=ULP, cost=4, scalar_cpu=True,
+           dtypes=MATH_DTYPES),
+    _unary("cbrt", "Cube root, element-wise.", result=INEXACT, tolerance=ULP, cost=16,
+           scalar_cpu=True, dtypes=MATH_DTYPES),
     _reduction("sum", "Sum of array elements over the given axes.", "sum", "plain", "dtype",
                identity=0.0),
     _reduction("prod", "Product of array elements over the given axes.", "prod", "plain",
@@ -359,29 +376,29 @@ OPS: tuple[Op, ...] = (
     # Issue 13, bool-result ops (i13-boolops): comparisons, predicates, logical ops.
     # NumPy computes them for bool too; integers and bool give NumPy's answers
     # without a float (signbit of an int is x < 0, isnan/isinf of one False).
-    _binary("equal", "x1 == x2, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
+    _binary("equal", "x1 == x2, element-wise.", result=BOOL, dtypes=ALL_DTYPES),
     _binary("not_equal", "x1 != x2, element-wise (True where either is NaN).", result=BOOL,
-            dtypes=_BOOL_OPS_DTYPES),
-    _binary("less", "x1 < x2, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
-    _binary("less_equal", "x1 <= x2, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
-    _binary("greater", "x1 > x2, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
-    _binary("greater_equal", "x1 >= x2, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
+            dtypes=ALL_DTYPES),
+    _binary("less", "x1 < x2, element-wise.", result=BOOL, dtypes=ALL_DTYPES),
+    _binary("less_equal", "x1 <= x2, element-wise.", result=BOOL, dtypes=ALL_DTYPES),
+    _binary("greater", "x1 > x2, element-wise.", result=BOOL, dtypes=ALL_DTYPES),
+    _binary("greater_equal", "x1 >= x2, element-wise.", result=BOOL, dtypes=ALL_DTYPES),
     _unary("isfinite", "True where neither infinite nor NaN, element-wise.", result=BOOL,
-           dtypes=_BOOL_OPS_DTYPES),
+           dtypes=ALL_DTYPES),
     _unary("isinf", "True where +inf or -inf, element-wise.", result=BOOL,
-           dtypes=_BOOL_OPS_DTYPES),
-    _unary("isnan", "True where NaN, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
+           dtypes=ALL_DTYPES),
+    _unary("isnan", "True where NaN, element-wise.", result=BOOL, dtypes=ALL_DTYPES),
     _unary("signbit", "True where the sign bit is set (-0.0 and -NaN too), element-wise.",
-           result=BOOL, dtypes=_BOOL_OPS_DTYPES),
+           result=BOOL, dtypes=ALL_DTYPES),
     _binary("logical_and", "Truth of x1 AND x2, element-wise.", result=BOOL,
-            dtypes=_BOOL_OPS_DTYPES),
+            dtypes=ALL_DTYPES),
     _binary("logical_or", "Truth of x1 OR x2, element-wise.", result=BOOL,
-            dtypes=_BOOL_OPS_DTYPES),
+            dtypes=ALL_DTYPES),
     _binary("logical_xor", "Truth of x1 XOR x2, element-wise.", result=BOOL,
-            dtypes=_BOOL_OPS_DTYPES),
-    _unary("logical_not", "Truth of NOT x, element-wise.", result=BOOL, dtypes=_BOOL_OPS_DTYPES),
+            dtypes=ALL_DTYPES),
+    _unary("logical_not", "Truth of NOT x, element-wise.", result=BOOL, dtypes=ALL_DTYPES),
     Op("dot", DOT, "Inner product of two 1-D vectors.", family="sum", identity=0.0,
-       tolerance=SUM),
+       tolerance=SUM, dtypes=ALL_DTYPES),
 )
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}

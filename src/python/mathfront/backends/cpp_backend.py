@@ -16,12 +16,14 @@ crosses into C twice at most.
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 
 import numpy as np
 
 from .. import _checks, _comparisons, _keywords
+from .._errors import unsupported_dtype
 from .._ops import ALL_KEYWORDS, DOT, KEYWORD_DEFAULTS, REDUCTION, SCAN, Op
 from .._threads import get_num_threads
 from .base import Backend
@@ -51,8 +53,34 @@ def _into_out(call, result):
     return call.out
 
 
-def _elementwise(strict, call):
-    operands = call.operands
+#: A weak Python scalar's stand-in for np.result_type (a value: weak, as NumPy 2 takes it).
+_WEAK = {bool: True, int: 1, float: 1.0, complex: 1j}
+
+
+@functools.lru_cache(maxsize=1024)
+def _loop_dtype(op: Op, keys: tuple, supported: frozenset) -> np.dtype:
+    """The dtype the kernel computes ``op`` in, for operands of these promotion keys.
+
+    NumPy 2's promotion (int64 with uint64: float64; weak Python scalars), where the
+    row's kernel for that dtype gives NumPy's result; else the input dtype of the loop
+    the ufunc resolves (NumPy has no loop for every dtype: arctan2 of int16 with uint16
+    promotes to int32, but computes in float32). float16 loops are refused (TypeError).
+    """
+    promoted = np.result_type(*(_WEAK.get(k, k) for k in keys))
+    try:
+        resolved = op.reference.resolve_dtypes((*keys, None))
+    except TypeError:  # NumPy refuses the call: its own error, raised by the fallback
+        return promoted
+    if (promoted.name in supported
+            and _checks.result_dtype(op, (promoted,) * op.arity) == resolved[-1]):
+        return promoted
+    if resolved[0].name in supported:
+        return resolved[0]
+    raise unsupported_dtype(op.name, "cpp", resolved[0], sorted(supported))
+
+
+def _elementwise(strict, call, supported=frozenset()):
+    operands, keys = call.operands, call.keys
     loop = _comparisons.bool_loop(call.op, operands)  # NumPy's own loop for comparisons...
     if loop is not None:
         if loop.constant is not None:  # np.int8 array < 1000: all True
@@ -63,7 +91,8 @@ def _elementwise(strict, call):
             # (their result_type, float64, rounds past 2**53).
             return _into_out(call, call.op.reference(*call.operands))
         operands = loop.operands  # a logical op's Python scalars as their truth
-    dtype = np.result_type(*operands)  # NumPy 2 promotion, weak scalars included
+        keys = tuple(_checks.operand_type(x) for x in operands)
+    dtype = _loop_dtype(call.op, keys, supported)
     try:
         arrays = [_kernel_array(x, dtype) for x in operands]
     except OverflowError:
@@ -211,7 +240,8 @@ class CppBackend(Backend):
     def plain_kernel(self, op: Op):
         """Validates and converts any plain call, then computes it on a strict C entry."""
         strict = self.entry(op, None)
-        compute = _COMPUTE.get(op.kind, _elementwise)
+        compute = _COMPUTE.get(op.kind) or functools.partial(
+            _elementwise, supported=frozenset(self.dtypes(op)))
         n = op.arity
         out_at = n + op.keywords.index("out")
 
