@@ -193,6 +193,7 @@ def test_floats_with_huge_python_numbers(backend, name):
     check(backend, name, x, 2**200)  # float32's inf, with NumPy's overflow warning
     check(backend, name, x, 1e300)
     check(backend, name, x, 2**127)
+    check(backend, name, x, 1e-300)  # float32's 0: a weak cast, as NumPy's
     require(backend, name, "float64")
     check(backend, name, x.astype(np.float64), 2**2000)  # OverflowError, as NumPy
 
@@ -229,7 +230,9 @@ def test_logical_with_python_scalars(backend, name, dtype):
     an int beyond int64 is NumPy's OverflowError."""
     require(backend, name, dtype)
     x = np.array([0, 1, 2, 0], dtype)
-    for scalar in (0, 1, 0.5, 0.0, -0.0, float("nan"), True, False, 2**40, -2**62, 2**70):
+    # 1e-300: true, though float32 holds it as 0 (a comparison's weak cast does)
+    for scalar in (0, 1, 0.5, 0.0, -0.0, float("nan"), True, False, 2**40, -2**62, 2**70,
+                   1e-300, -1e-300):
         check(backend, name, x, scalar)
         check(backend, name, scalar, x)
 
