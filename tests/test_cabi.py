@@ -36,7 +36,8 @@ from numba.core.errors import TypingError  # noqa: E402
 
 ffi, lib = cabi.ffi, cabi.lib
 SUFFIX = {"float32": "f32", "float64": "f64", "int32": "i32", "int64": "i64"}
-C_TYPES = {"float": "float32", "double": "float64", "int32_t": "int32", "int64_t": "int64"}
+C_TYPES = {"float": "float32", "double": "float64", "int32_t": "int32", "int64_t": "int64",
+           "uint8_t": "bool"}  # bool results: one byte, 0 or 1, as NumPy's bool
 by_op = pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
 
 

@@ -228,6 +228,14 @@ SILENT = [
     ("floor_divide", (1.0, np.inf)), ("remainder", (np.nan, 2.0)), ("remainder", (-1.0, np.inf)),
     ("mod", (2.0, np.nan)), ("reciprocal", (np.nan,)), ("reciprocal", (np.inf,)),
     ("nextafter", (np.nan, 1.0)), ("nextafter", (np.inf, 0.0)), ("conj", (np.nan,)),
+
+    # bool results: NumPy compares NaN quietly, ordered comparisons too
+    ("equal", (np.nan, 1.0)), ("not_equal", (1.0, np.nan)), ("less", (np.nan, 1.0)),
+    ("less_equal", (1.0, np.nan)), ("greater", (np.nan, np.nan)),
+    ("greater_equal", (np.nan, -np.inf)), ("less", (np.inf, np.inf)),
+    ("isnan", (np.nan,)), ("isinf", (np.nan,)), ("isfinite", (np.nan,)), ("isfinite", (np.inf,)),
+    ("signbit", (-np.nan,)), ("logical_and", (np.nan, 1.0)), ("logical_or", (np.nan, 0.0)),
+    ("logical_xor", (np.nan, np.nan)), ("logical_not", (np.nan,)),
 ]
 
 

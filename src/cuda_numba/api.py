@@ -18,7 +18,7 @@ import contextlib
 import numpy as np
 from numba import cuda
 
-from .. import _checks, _transfer
+from .. import _checks, _comparisons, _transfer
 from .._errors import BackendUnavailableError
 from .._ops import DOT, REDUCTION, SCAN, Op
 from . import elementwise, producers, reductions, scans
@@ -183,8 +183,8 @@ def _kernel_dtype(call, operands) -> np.dtype:
             try:
                 np.asarray(x, dtype)
             except OverflowError:
-                if call.dtype == dtype:
-                    raise  # as NumPy does
+                if call.dtype == dtype or call.dtype.kind != "f":
+                    raise  # as NumPy does (bool results too: np.array([True]) < 2**70)
                 return call.dtype  # int32 / 2**40 divides in float64, as NumPy's loop does
     return dtype
 
@@ -200,27 +200,38 @@ def _plain(x, shape, dtype) -> bool:
 
 
 def _elementwise(op: Op, call, operands, out_device):
-    dtype = _kernel_dtype(call, operands)
-    arrays = [x for x in operands if type(x) not in _checks.PY_SCALARS]
+    name, dtypes = op.name, None
+    loop = _comparisons.bool_loop(op, operands)  # NumPy's own loop for comparisons...
+    if loop is not None:
+        if loop.constant is not None:  # np.int8 array < 1000: a fill
+            elementwise.run("cast", flat(out_device, _storage(call.dtype)), [loop.constant],
+                            np.dtype(np.uint8))
+            return
+        operands = loop.operands
+        if loop.mixed:  # int64 with uint64, exactly (the swapped order's mirror op)
+            name, dtypes = f"{loop.op.name}_mixed", loop.dtypes
+    dtype = _kernel_dtype(call, operands) if dtypes is None else dtypes[0]
+    dtypes = dtypes or (dtype,) * len(operands)
     fresh = out_device is not call.out
-    if fresh and call.shape and all(_plain(x, call.shape, dtype) for x in arrays):
+    if fresh and call.shape and all(type(x) in _checks.PY_SCALARS or _plain(x, call.shape, t)
+                                    for x, t in zip(operands, dtypes, strict=True)):
         # A fresh out cannot overlap the inputs: no copies, no flat views.
-        elementwise.run_plain(op.name, out_device, operands, dtype)
+        elementwise.run_plain(name, out_device, operands, dtype)
         return
     target = flat(out_device)
     low, high = _span(target)
     inputs = []
-    for x in operands:
+    for x, t in zip(operands, dtypes, strict=True):
         if type(x) in _checks.PY_SCALARS:
-            inputs.append(np.asarray(x, dtype)[()])
+            inputs.append(np.asarray(x, t)[()])
             continue
         f = flat(x)
         a, b = _span(f)
         same = (a, f.offset, f.strides) == (low, target.offset, target.strides)
-        if f.dtype != dtype or (a < high and low < b and not same):
-            f = _copy(f, dtype)  # a cast, or an input overlapping out read from a copy (as NumPy)
+        if f.dtype != t or (a < high and low < b and not same):
+            f = _copy(f, t)  # a cast, or an input overlapping out read from a copy (as NumPy)
         inputs.append(broadcast(f, call.shape))
-    elementwise.run(op.name, target, inputs, dtype)
+    elementwise.run(name, target, inputs, dtype)
 
 
 def _reduction(op: Op, call, operands, out_device):

@@ -28,7 +28,7 @@ import functools
 import math
 
 import numpy as np
-from numba import cuda, from_dtype
+from numba import cuda, from_dtype, uint64
 
 from .._checks import PY_SCALARS
 from .._ops import BY_NAME, OPS
@@ -449,6 +449,111 @@ def _round_int(a):  # integers keep their value and dtype
     return a
 
 
+# Bool-result ops (i13-boolops). Integer operands of one type compare as they
+# are; a signed one with uint64 goes to the _mixed variants below instead.
+def _equal(a, b):
+    return a == b
+
+
+def _not_equal(a, b):
+    return a != b  # NaN: True
+
+
+def _less(a, b):
+    return a < b
+
+
+def _less_equal(a, b):
+    return a <= b
+
+
+def _greater(a, b):
+    return a > b
+
+
+def _greater_equal(a, b):
+    return a >= b
+
+
+def _isnan(a):
+    return a != a
+
+
+def _isinf(a):
+    return a == math.inf or a == -math.inf
+
+
+def _isfinite(a):
+    return a == a and a != math.inf and a != -math.inf
+
+
+def _isnan_int(a):  # integers: never NaN nor infinite (the result is bool all the same)
+    return a != a
+
+
+def _isinf_int(a):
+    return a != a
+
+
+def _isfinite_int(a):
+    return a == a
+
+
+def _signbit(a):
+    # The sign bit itself (-0.0 and -NaN too; np.signbit has no CUDA lowering).
+    # The PTX for float32 tests bit 31 of the argument (LLVM folds the widening
+    # away), so no conversion can drop a NaN's sign.
+    return math.copysign(1.0, a) < 0
+
+
+def _signbit_int(a):
+    return a < 0  # unsigned: never (a compare of signs, exact even as float64)
+
+
+def _logical_and(a, b):
+    return a != 0 and b != 0  # truth: nonzero, NaN included
+
+
+def _logical_or(a, b):
+    return a != 0 or b != 0
+
+
+def _logical_xor(a, b):
+    return (a != 0) != (b != 0)
+
+
+def _logical_not(a):
+    return a == 0
+
+
+# A signed integer (int64) a with a uint64 b, exactly as NumPy 2's (int64,
+# uint64) loop: Numba would compare the two in float64, which rounds past
+# 2**53. A negative a is below every b; else both compare as uint64. The api
+# swaps the operands of (uint64, int64) into this order (_comparisons.MIRROR).
+def _less_mixed(a, b):
+    return a < 0 or uint64(a) < b
+
+
+def _less_equal_mixed(a, b):
+    return a < 0 or uint64(a) <= b
+
+
+def _greater_mixed(a, b):
+    return a >= 0 and uint64(a) > b
+
+
+def _greater_equal_mixed(a, b):
+    return a >= 0 and uint64(a) >= b
+
+
+def _equal_mixed(a, b):
+    return a >= 0 and uint64(a) == b
+
+
+def _not_equal_mixed(a, b):
+    return a < 0 or uint64(a) != b
+
+
 def _identity(a):  # dtype casts: the kernel converts the load to the target dtype (L)
     return a
 
@@ -489,6 +594,9 @@ def _device_functions() -> dict:
     for op in OPS:
         if op.elementwise:
             table[op.name] = (globals()[f"_{op.name}"], globals().get(f"_{op.name}_int"))
+            mixed = globals().get(f"_{op.name}_mixed")  # comparisons of int64 with uint64
+            if mixed is not None:
+                table[f"{op.name}_mixed"] = (mixed, None)
     return table
 
 

@@ -115,6 +115,12 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
             PyArray_ScalarAsCtype(x[i], in[i].scalar);
         } else if (!scalar_as(x[i], dtype, in[i].scalar)) {
             return defer(self, args, nargs);
+        } else if (spec(op).result == Result::Bool && dtype == DType::f32 && PyFloat_CheckExact(x[i])) {
+            // A logical op reads a Python float by its truth, which float32 loses
+            // where it underflows (1e-300 to 0): the fallback keeps it (_comparisons).
+            float v;
+            std::memcpy(&v, in[i].scalar, sizeof v);
+            if (v == 0 && PyFloat_AS_DOUBLE(x[i]) != 0) return defer(self, args, nargs);
         }
     }
     // Broadcast the shapes, right-aligned.

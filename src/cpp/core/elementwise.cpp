@@ -166,14 +166,18 @@ int elementwise(Binary op, DType in, Space space) {
     // an ordered comparison with NaN (a > b), where NumPy compares quietly.
     // Dropped here, the kernels keep their single compare and blend (a quiet
     // comparison has no SSE instruction, and GCC vectorises none).
-    return op == Binary::maximum || op == Binary::minimum ? 0 : fp;
+    // Bool-result ops (comparisons, logical ops) raise nothing in NumPy, not even
+    // for an ordered comparison with NaN (compare_kernels.hpp).
+    const bool quiet = op == Binary::maximum || op == Binary::minimum || spec(op).result == Result::Bool;
+    return quiet ? 0 : fp;
 }
 
 int elementwise(Unary op, DType in, Space space) {
     const KernelTable& k = kernels();
     Loop loop{&k, 1, {}, k.unary[int(op)][int(in)], itemsize(in), itemsize(result_dtype(op, in)),
               false, spec(op).cost};
-    return run(loop, space);
+    const int fp = run(loop, space);
+    return spec(op).result == Result::Bool ? 0 : fp;  // as NumPy's predicates (isnan...)
 }
 
 }  // namespace mf

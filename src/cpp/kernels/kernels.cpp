@@ -43,6 +43,7 @@ namespace {
 #include "vmath.hpp"
 #include "elementwise_kernels.hpp"
 #include "integer_kernels.hpp"
+#include "compare_kernels.hpp"
 #include "reduce_kernels.hpp"
 
 #if defined(MF_LEVEL_BASELINE)

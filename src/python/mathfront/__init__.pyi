@@ -107,6 +107,20 @@ __all__ = [
     'cumprod',
     'cumulative_sum',
     'cumulative_prod',
+    'equal',
+    'not_equal',
+    'less',
+    'less_equal',
+    'greater',
+    'greater_equal',
+    'isfinite',
+    'isinf',
+    'isnan',
+    'signbit',
+    'logical_and',
+    'logical_or',
+    'logical_xor',
+    'logical_not',
     'dot',
     'acos',
     'acosh',
@@ -870,6 +884,141 @@ def cumulative_prod(
     dtype: DTypeLike | None = None,
     out: Any = None,
     include_initial: bool = False,
+    backend: str | None = None,
+) -> Any: ...
+def equal(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def not_equal(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def less(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def less_equal(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def greater(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def greater_equal(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def isfinite(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def isinf(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def isnan(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def signbit(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def logical_and(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def logical_or(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def logical_xor(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+) -> Any: ...
+def logical_not(
+    x: ArrayLike,
+    out: Any = None,
+    *,
+    where: ArrayLike = True,
+    casting: str = 'same_kind',
+    dtype: DTypeLike | None = None,
     backend: str | None = None,
 ) -> Any: ...
 def dot(a: ArrayLike, b: ArrayLike, out: Any = None, *, backend: str | None = None) -> Any: ...

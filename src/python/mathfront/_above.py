@@ -114,7 +114,7 @@ def elementwise(op: Op, run, call, later: dict, plain_of=None):
             f"non-broadcastable output operand with shape {_checks.fmt_shape(out.shape)} "
             f"doesn't match the broadcast shape {_checks.fmt_shape(shape)}"
         )
-    if dtype is not None:
+    if dtype is not None and tuple(loop[:n]) != _free_inputs(op, keys):
         operands = [_cast(x, t, on_device) for x, t in zip(operands, loop[:n], strict=True)]
     exact = (out is not None and _dtype_of(out) == loop[n] and mask is None
              and computed == tuple(out.shape))
@@ -197,6 +197,15 @@ def _assign(out, result, on_device: bool):
     if _dtype_of(result) != _dtype_of(out):
         result = cuda.astype(result, _dtype_of(out))
     return cuda.select(np.zeros((), bool), out, result, out)
+
+def _free_inputs(op: Op, keys) -> tuple:
+    """The inputs of NumPy's loop without dtype=: where dtype= fixes only the result
+    (np.less(x, 2**40, dtype=bool)), the operands stay as given, and a Python int
+    beyond the array's range keeps NumPy's meaning (no cast that would overflow)."""
+    try:
+        return tuple(op.reference.resolve_dtypes((*keys, None))[:len(keys)])
+    except TypeError:
+        return ()
 
 
 def _dtype_of(x) -> np.dtype:

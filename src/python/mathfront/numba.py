@@ -19,7 +19,8 @@ array; ``var``/``std``/``nanvar``/``nanstd`` take ``ddof=0``), ``dot(a, b)``,
 ``cumsum(x, out)`` (every cumulative op, over a 1-D ``x``; int64 ``out`` for
 integers).
 ``out`` has NumPy's result dtype (float64 for ``divide`` and ``sqrt`` of
-integers). Non-contiguous arrays are a typing error, naming the argument.
+integers, bool for comparisons and predicates). Non-contiguous arrays are a
+typing error, naming the argument.
 Called outside ``@njit`` they run ``mathfront``'s own functions on the
 ``cpp`` backend, with the same answers.
 """
@@ -82,11 +83,28 @@ def _same_dtype(op: Op, names, typs) -> str:
     return dtypes.pop()
 
 
-def _check_out(op: Op, out, dtype: str) -> None:
+def _check_out(op: Op, out, dtype: str):
+    """Checks ``out``; gives the jitable that views it as the C ABI's out (a bool
+    result's out as its bytes: the C functions write uint8_t 0 or 1)."""
     expected = str(result_dtype(op, (np.dtype(dtype),) * op.arity))
+    if expected == "bool" and isinstance(out, types.Array) and str(out.dtype) == "bool":
+        if out.layout != "C":
+            _array_dtype(op, "out", out)  # its TypingError
+        return _as_bytes
     if _array_dtype(op, "out", out) != expected:
         raise TypingError(f"mathfront.numba.{op.name}: out has dtype {out.dtype}, the result "
                           f"of {dtype} inputs is {expected}")
+    return _as_is
+
+
+@register_jitable
+def _as_bytes(out):
+    return out.view(np.uint8)
+
+
+@register_jitable
+def _as_is(out):
+    return out
 
 
 # --- one factory per kind of op: the Python function and its @njit overload ------------
@@ -99,14 +117,15 @@ def _binary(op: Op):
 
     def typer(a, b, out):
         dtype = _same_dtype(op, ("a", "b"), (a, b))
-        _check_out(op, out, dtype)
+        view = _check_out(op, out, dtype)
         entry, shapes = _entry(op, dtype), f"mathfront.numba.{op.name}: a, b and out must " \
             "have one shape"
 
         def impl(a, b, out):
             if a.shape != out.shape or b.shape != out.shape:
                 raise ValueError(shapes)
-            _check(entry(ffi.from_buffer(a), ffi.from_buffer(b), ffi.from_buffer(out), out.size))
+            _check(entry(ffi.from_buffer(a), ffi.from_buffer(b), ffi.from_buffer(view(out)),
+                         out.size))
             return out
 
         return impl
@@ -122,14 +141,14 @@ def _unary(op: Op):
 
     def typer(x, out):
         dtype = _array_dtype(op, "x", x)
-        _check_out(op, out, dtype)
+        view = _check_out(op, out, dtype)
         entry, shapes = _entry(op, dtype), f"mathfront.numba.{op.name}: x and out must have " \
             "one shape"
 
         def impl(x, out):
             if x.shape != out.shape:
                 raise ValueError(shapes)
-            _check(entry(ffi.from_buffer(x), ffi.from_buffer(out), out.size))
+            _check(entry(ffi.from_buffer(x), ffi.from_buffer(view(out)), out.size))
             return out
 
         return impl

@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from .. import _checks, _keywords
+from .. import _checks, _comparisons, _keywords
 from .._errors import unsupported_dtype
 from .._ops import ALL_KEYWORDS, DOT, KEYWORD_DEFAULTS, REDUCTION, SCAN, Op
 from .._threads import get_num_threads
@@ -82,15 +82,28 @@ def _loop_dtype(op: Op, keys: tuple, supported: frozenset) -> np.dtype:
 
 
 def _elementwise(strict, call, supported=frozenset()):
-    dtype = _loop_dtype(call.op, call.keys, supported)
+    operands, keys = call.operands, call.keys
+    loop = _comparisons.bool_loop(call.op, operands)  # NumPy's own loop for comparisons...
+    if loop is not None:
+        if loop.constant is not None:  # np.int8 array < 1000: all True
+            result = np.full(call.shape, loop.constant)
+            return _into_out(call, result if call.shape else result[()])
+        if loop.mixed:
+            # int64 with uint64: NumPy's exact loop, which no kernel of one dtype has
+            # (their result_type, float64, rounds past 2**53).
+            return _into_out(call, call.op.reference(*call.operands))
+        operands = loop.operands  # a logical op's Python scalars as their truth
+        keys = tuple(_checks.operand_type(x) for x in operands)
+    dtype = _loop_dtype(call.op, keys, supported)
     try:
-        arrays = [_kernel_array(x, dtype) for x in call.operands]
+        arrays = [_kernel_array(x, dtype) for x in operands]
     except OverflowError:
         # A Python int beyond the integer dtype: NumPy raises too, unless the
-        # op computes in its float result type anyway (int32 / 2**40).
-        if call.dtype == dtype:
+        # op computes in its float result type anyway (int32 / 2**40); a bool one
+        # never does (np.array([True]) < 2**70 raises).
+        if call.dtype == dtype or call.dtype.kind != "f":
             raise
-        arrays = [_kernel_array(x, call.dtype) for x in call.operands]
+        arrays = [_kernel_array(x, call.dtype) for x in operands]
     if call.out is not None and _direct(call.out, call.dtype):
         return strict(*arrays, call.out)  # C++ handles out aliasing an operand
     return _into_out(call, strict(*arrays, None))
