@@ -21,12 +21,14 @@ import sys
 import mathfront as mf
 from mathfront._ops import (
     BINARY,
+    COMPOSITE,
     DOT,
     NO_VALUE,
     OPS,
     REDUCTION,
     REQUIRED_DTYPES,
     SCAN,
+    TERNARY,
     UNARY,
     Op,
 )
@@ -36,12 +38,15 @@ PACKAGE = ROOT / "src" / "python" / "mathfront"
 BEGIN, END = "<!-- ops:begin (docs/generate.py) -->", "<!-- ops:end -->"
 
 KINDS = ((BINARY, "Elementwise, binary"), (UNARY, "Elementwise, unary"),
-         (REDUCTION, "Reductions"), (SCAN, "Cumulative"), (DOT, "Vector product"))
+         (TERNARY, "Elementwise, ternary (selection)"), (REDUCTION, "Reductions"),
+         (SCAN, "Cumulative"), (DOT, "Vector product"),
+         (COMPOSITE, "Composite (from other ops' kernels)"))
 RESULT_WORDS = {
     "same": "the input's dtype",
     "float": "floats keep theirs; integers and bool give float64",
     "wide": "floats keep theirs; integers and bool give int64",
     "index": "int64",
+    "bool": "bool",
 }
 
 
@@ -99,6 +104,9 @@ def api_md() -> str:
                 empty = ("raises ValueError, as NumPy" if op.identity is None
                          else f"gives {op.identity!r}")
                 lines += [f"An empty reduction {empty}.", ""]
+            if op.kind == COMPOSITE:
+                lines += [f"Computed above the engines from {', '.join(op.parts)}: on the cpp and",
+                          "cuda backends, for the input dtypes all of those take there.", ""]
             if op.kind == SCAN:
                 what = ("`include_initial=` and an `out=` of another dtype are" if op.standard
                         else "An `out=` of another dtype is")
@@ -112,7 +120,10 @@ _ANNOTATIONS = {
     "out": "Any", "axis": "int | tuple[int, ...] | None", "keepdims": "bool",
     "dtype": "DTypeLike | None", "ddof": "float", "where": "ArrayLike", "casting": "str",
     "initial": "Any", "mean": "ArrayLike", "correction": "float", "backend": "str | None",
-    "include_initial": "bool",
+    "include_initial": "bool", "condition": "ArrayLike", "y": "ArrayLike",
+    "a_min": "ArrayLike | None", "a_max": "ArrayLike | None", "min": "ArrayLike | None",
+    "max": "ArrayLike | None", "n": "int", "prepend": "ArrayLike", "append": "ArrayLike",
+    "rtol": "ArrayLike", "atol": "ArrayLike", "equal_nan": "bool",
 }
 
 

@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 from mathfront._ops import (
     BINARY,
+    COMPOSITE,
     DOT,
     FAMILIES,
     OPS,
     REDUCTION,
     RESULT_RULES,
     SCAN,
+    TERNARY,
     TOLERANCES,
     UNARY,
     VARIANTS,
@@ -56,6 +58,7 @@ RULES = {
     "wide": {"bool": "int64", "int32": "int64", "int64": "int64", "float32": "float32",
              "float64": "float64"},
     "index": {d: "int64" for d in ("bool", "int32", "int64", "float32", "float64")},
+    "bool": {d: "bool" for d in ("bool", "int32", "int64", "float32", "float64")},
 }
 
 
@@ -89,9 +92,12 @@ def test_each_rows_identity_is_numpys_empty_reduction(op):
 
 def test_rows_are_complete():
     for op in OPS:
-        assert op.kind in (BINARY, UNARY, REDUCTION, SCAN, DOT) and op.summary, op.name
-        assert op.result in RESULT_RULES and op.tolerance in TOLERANCES, op.name
-        assert (op.kind in (REDUCTION, SCAN)) == ("bool" in op.dtypes), op.name
+        assert op.kind in (BINARY, UNARY, REDUCTION, SCAN, DOT, TERNARY, COMPOSITE), op.name
+        assert op.summary and op.result in RESULT_RULES and op.tolerance in TOLERANCES, op.name
+        assert (op.kind in (REDUCTION, SCAN, TERNARY)) == ("bool" in op.dtypes), op.name
+        if op.kind == COMPOSITE:  # its parts are rows (isclose's comparisons: i13-boolops)
+            assert op.parts and set(op.parts) <= {o.name for o in OPS} | {
+                "less_equal", "isfinite", "equal", "logical_and", "logical_or", "isnan"}, op.name
         if op.kind == REDUCTION:
             assert op.family in FAMILIES and op.variant in VARIANTS, op.name
 

@@ -47,6 +47,8 @@ def result_ctype(t, rule: str, ctype: str) -> str:
         return ctype if floating else "int64_t"
     if rule == t.INDEX:
         return "int64_t"
+    if rule == getattr(t, "BOOL", None):
+        return "uint8_t"  # NumPy's bool: one byte, 0 or 1
     raise ValueError(f"unknown result rule {rule!r}")
 
 
@@ -57,10 +59,13 @@ def ops_def(t) -> str:
         "MF_REDUCTION": "name, family, variant, skip_nan, result, keyword, identity",
         "MF_DOT": "name, result",
         "MF_SCAN": "name, family, result",
+        "MF_TERNARY": "name, Functor, result, cost",
     }
     lines = [HEADER,
              "// Include after defining the macros you need; the others expand to nothing.",
-             "//   result: Same, Float, Wide or Index (common/ops.hpp's ResultOf);",
+             "//   result: Same, Float, Wide, Index or Bool (common/ops.hpp's ResultOf);",
+             "// Composites (diff, vecdot, isclose...) have no rows: they are written above",
+             "// the engines, from other ops' kernels.",
              "//   cost: time per element relative to add (threading thresholds);",
              "//   keyword: a reduction's own keyword (None, Dtype, Ddof);",
              "//   identity: whether an empty reduction has a value (else NumPy raises).", ""]
@@ -85,6 +90,10 @@ def ops_def(t) -> str:
             lines.append(f"MF_DOT({op.name}, {result})")
         elif op.kind == t.SCAN:
             lines.append(f"MF_SCAN({op.name}, {camel(op.family)}, {result})")
+        elif op.kind == getattr(t, "TERNARY", None):
+            lines.append(f"MF_TERNARY({op.name}, {camel(op.name)}, {result}, {op.cost})")
+        elif op.kind == getattr(t, "COMPOSITE", None):
+            continue
         else:
             raise ValueError(f"{op.name}: unknown kind {op.kind!r}")
     lines.append("")
@@ -96,6 +105,8 @@ def declarations(t) -> str:
     lines = [HEADER.replace("//", "/*").rstrip() + " */",
              "/* Included by mathfront.h: one function per op and dtype. */", ""]
     for op in t.OPS:
+        if op.kind in (getattr(t, "TERNARY", None), getattr(t, "COMPOSITE", None)):
+            continue  # no C ABI yet (where, clip, composites): docs/design.md
         for sfx, ctype, _ in C_TYPES:
             r = result_ctype(t, op.result, ctype)
             fn = f"mf_{op.name}_{sfx}"

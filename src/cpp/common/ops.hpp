@@ -26,6 +26,10 @@ enum class Scan : int {
 #define MF_SCAN(name, family, result) name,
 #include "mf_ops.def"
 };
+enum class Ternary : int {
+#define MF_TERNARY(name, Functor, result, cost) name,
+#include "mf_ops.def"
+};
 
 constexpr int kNumBinary = 0
 #define MF_BINARY(name, Functor, result, cost) +1
@@ -35,9 +39,13 @@ constexpr int kNumUnary = 0
 #define MF_UNARY(name, Functor, result, cost) +1
 #include "mf_ops.def"
     ;
+constexpr int kNumTernary = 0
+#define MF_TERNARY(name, Functor, result, cost) +1
+#include "mf_ops.def"
+    ;
 
 // A row's result-type rule (the op table's SAME, FLOAT, WIDE, INDEX).
-enum class Result : int { Same, Float, Wide, Index };
+enum class Result : int { Same, Float, Wide, Index, Bool };
 
 // The C type a rule gives for input type T.
 template <Result R, class T> struct ResultType { using type = T; };  // Same
@@ -48,6 +56,7 @@ template <class T> struct ResultType<Result::Wide, T> {
     using type = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
 };
 template <class T> struct ResultType<Result::Index, T> { using type = int64_t; };
+template <class T> struct ResultType<Result::Bool, T> { using type = uint8_t; };  // NumPy's bool
 template <Result R, class T> using ResultOf = typename ResultType<R, T>::type;
 
 // The dtype a rule gives for input dtype `in` (ResultOf, at run time).
@@ -58,13 +67,14 @@ constexpr DType result_dtype(Result r, DType in) {
         case Result::Float: return floating ? in : DType::f64;
         case Result::Wide: return floating ? in : DType::i64;
         case Result::Index: break;
+        case Result::Bool: return DType::b1;
     }
     return DType::i64;
 }
 
 // How a reduction combines values (its kernels), and how it finishes.
-enum class Family : int { Sum, Prod, Extreme, Arg, Moments };
-constexpr int kNumFamilies = 5;
+enum class Family : int { Sum, Prod, Extreme, Arg, Moments, Logical, Count };
+constexpr int kNumFamilies = 7;
 enum class Variant : int { Plain, Mean, Low, High, Var, Std };
 
 struct ElementwiseSpec {
@@ -79,6 +89,10 @@ inline constexpr ElementwiseSpec kBinary[] = {
 };
 inline constexpr ElementwiseSpec kUnary[] = {
 #define MF_UNARY(name, Functor, result, cost) {#name, Result::result, cost},
+#include "mf_ops.def"
+};
+inline constexpr ElementwiseSpec kTernary[] = {
+#define MF_TERNARY(name, Functor, result, cost) {#name, Result::result, cost},
 #include "mf_ops.def"
 };
 
@@ -116,6 +130,7 @@ inline constexpr ScanSpec kScans[] = {
 constexpr const ElementwiseSpec& spec(Binary op) { return kBinary[static_cast<int>(op)]; }
 constexpr const ScanSpec& spec(Scan op) { return kScans[static_cast<int>(op)]; }
 constexpr const ElementwiseSpec& spec(Unary op) { return kUnary[static_cast<int>(op)]; }
+constexpr const ElementwiseSpec& spec(Ternary op) { return kTernary[static_cast<int>(op)]; }
 constexpr const ReductionSpec& spec(Reduction op) { return kReductions[static_cast<int>(op)]; }
 
 // NumPy's result dtype of an op for one input dtype.
@@ -123,5 +138,6 @@ constexpr DType result_dtype(Binary op, DType in) { return result_dtype(spec(op)
 constexpr DType result_dtype(Unary op, DType in) { return result_dtype(spec(op).result, in); }
 constexpr DType result_dtype(Reduction op, DType in) { return result_dtype(spec(op).result, in); }
 constexpr DType result_dtype(Scan op, DType in) { return result_dtype(spec(op).result, in); }
+constexpr DType result_dtype(Ternary op, DType in) { return result_dtype(spec(op).result, in); }
 
 }  // namespace mf

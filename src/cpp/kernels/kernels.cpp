@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -28,6 +29,7 @@ namespace {
 #include "simd.hpp"
 #include "vmath.hpp"
 #include "elementwise_kernels.hpp"
+#include "select_kernels.hpp"
 #include "reduce_kernels.hpp"
 
 // A functor's output type must be its row's result rule: the driver sizes
@@ -59,6 +61,14 @@ constexpr void set_unary(KernelTable& t, Unary op) {
     row[static_cast<int>(DType::f64)] = unary_loops<Op, double>();
 }
 
+// A ternary op's loops for every dtype the kernels cover (CType of each DType).
+template <class Op, Result R, int... D>
+constexpr void set_ternary(KernelTable& t, Ternary op, std::integer_sequence<int, D...>) {
+    static_assert(outputs_follow_rule<Op, R, typename CType<DType(D)>::type...>(),
+                  "a ternary functor's Out<T> differs from its op table row's result rule");
+    ((t.ternary[static_cast<int>(op)][D] = ternary_loop<Op, typename CType<DType(D)>::type>), ...);
+}
+
 template <class T, DType D>
 constexpr void set_reductions(KernelTable& t) {
     constexpr int d = static_cast<int>(D);
@@ -72,6 +82,10 @@ constexpr void set_reductions(KernelTable& t) {
     t.slab[static_cast<int>(Family::Extreme)][d] = extreme_slab<T>;
     t.slab[static_cast<int>(Family::Arg)][d] = arg_slab<T>;
     t.slab[static_cast<int>(Family::Moments)][d] = moments_slab<T>;
+    for (Family f : {Family::Logical, Family::Count}) {  // any, all; count_nonzero
+        t.row[static_cast<int>(f)][d] = count_row<T>;
+        t.slab[static_cast<int>(f)][d] = count_slab<T>;
+    }
     t.dot[d] = dot_row<T>;
 }
 
@@ -80,6 +94,8 @@ constexpr KernelTable make_table() {
     t.level = MF_STR(MF_LEVEL_NS);
 #define MF_BINARY(name, Functor, result, cost) set_binary<Functor, Result::result>(t, Binary::name);
 #define MF_UNARY(name, Functor, result, cost) set_unary<Functor, Result::result>(t, Unary::name);
+#define MF_TERNARY(name, Functor, result, cost) \
+    set_ternary<Functor, Result::result>(t, Ternary::name, std::make_integer_sequence<int, kNumDTypes>{});
 #include "mf_ops.def"
     set_reductions<uint8_t, DType::b1>(t);
     set_reductions<int32_t, DType::i32>(t);
