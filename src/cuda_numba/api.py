@@ -201,20 +201,35 @@ def _plain(x, shape, dtype) -> bool:
         x.is_c_contiguous() and (len(shape) == 1 or 0 not in x.strides)
 
 
+def _condition(x):
+    """where's condition as a Flat of bytes: a bool array's own, else x != 0 computed."""
+    f = flat(x, _storage(np.dtype(x.dtype)))
+    if np.dtype(x.dtype) == np.bool_:
+        return f
+    mask = empty(tuple(x.shape), np.bool_)
+    elementwise.run("nonzero", flat(mask, np.uint8), [f], f.dtype)
+    return flat(mask, np.uint8)
+
+
 def _elementwise(op: Op, call, operands, out_device):
-    dtype = _kernel_dtype(call, operands)
+    # where's condition (operand 0) is read as a byte, never cast to the values' dtype
+    first = 1 if op.name == "where" else 0
+    dtype = _kernel_dtype(call, operands[first:])
     arrays = [x for x in operands if type(x) not in _checks.PY_SCALARS]
     fresh = out_device is not call.out
-    if fresh and call.shape and all(_plain(x, call.shape, dtype) for x in arrays):
+    if not first and fresh and call.shape and all(_plain(x, call.shape, dtype) for x in arrays):
         # A fresh out cannot overlap the inputs: no copies, no flat views.
         elementwise.run_plain(op.name, out_device, operands, dtype)
         return
     target = flat(out_device)
     low, high = _span(target)
     inputs = []
-    for x in operands:
+    for i, x in enumerate(operands):
         if type(x) in _checks.PY_SCALARS:
-            inputs.append(np.asarray(x, dtype)[()])
+            inputs.append(np.asarray(x, dtype)[()] if i >= first else bool(x))
+            continue
+        if i < first:
+            inputs.append(broadcast(_condition(x), call.shape))
             continue
         f = flat(x)
         a, b = _span(f)

@@ -19,7 +19,7 @@ import numpy as np
 from numba import cuda
 
 from .._checks import PY_SCALARS
-from .._ops import OPS
+from .._ops import OPS, TERNARY
 from . import config
 from .launch import launch
 from .operands import Flat, simplify
@@ -313,6 +313,20 @@ def _rint_int(a):
     return a * 1.0
 
 
+# where and clip (kind ternary): three operands.
+def _where(c, x, y):  # c: where's condition, as its byte (or a scalar: its truth)
+    return x if c else y
+
+
+def _clip(a, lo, hi):  # NumPy's: a NaN on either side propagates; lo > hi gives hi
+    m = a if (a > lo or a != a) else lo
+    return m if (m < hi or m != m) else hi
+
+
+def _nonzero(a):  # a != 0 stored as a bool's byte (where's condition of another dtype)
+    return a != 0
+
+
 def _identity(a):  # dtype casts: the conversion happens on the store
     return a
 
@@ -345,7 +359,7 @@ def _notnan(a):  # ~np.isnan(a), stored as a bool's byte (integers: always true)
 #: The elementwise kernels the api runs that are not ops of the table.
 _HELPERS = {"cast": _identity, "to_int": _to_int, "narrow32": _narrow32,
             "nan_to_zero_to_int": _nan_to_zero_to_int, "select": _select,
-            "notnan": _notnan}
+            "notnan": _notnan, "nonzero": _nonzero}
 
 
 def _device_functions() -> dict:
@@ -357,7 +371,7 @@ def _device_functions() -> dict:
     """
     table = {name: (fn, None) for name, fn in _HELPERS.items()}
     for op in OPS:
-        if op.elementwise:
+        if op.elementwise or op.kind == TERNARY:
             table[op.name] = (globals()[f"_{op.name}"], globals().get(f"_{op.name}_int"))
     return table
 

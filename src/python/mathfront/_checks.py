@@ -241,8 +241,8 @@ def involved_dtypes(op: Op, args) -> list[np.dtype]:
     """
     dtypes = []
     for x in args[: op.arity]:
-        if type(x) in (bool, int, float):
-            continue
+        if type(x) in (bool, int, float) or x is None or x is NO_VALUE:
+            continue  # (None, NO_VALUE: clip's bounds left out)
         if not isinstance(x, np.ndarray) and has_own_semantics(x):
             continue  # its dtype (pandas' Int64...) is its own protocols' business
         dtype = getattr(x, "dtype", None)
@@ -345,12 +345,14 @@ def clip_bounds(a_min, a_max, min_, max_) -> tuple:
 
 
 def _extremes(dtype: np.dtype) -> tuple:
+    """The lowest and highest values of ``dtype``, as weak Python scalars (they take
+    the other operands' dtype, on the host and on the device alike)."""
     if dtype.kind == "f":
-        return -np.inf, np.inf
+        return -math.inf, math.inf
     if dtype.kind == "b":
         return False, True
     info = np.iinfo(dtype)
-    return info.min, info.max
+    return int(info.min), int(info.max)
 
 
 def bounded(op: Op, a, lo, hi, dtype_of) -> tuple:
@@ -374,7 +376,7 @@ def bounded(op: Op, a, lo, hi, dtype_of) -> tuple:
     keys = [a_key, *(a_key if b is None else key(b) for b in bounds)]
     dtype = result_dtype(op, tuple(keys))
     extremes = _extremes(dtype)
-    return (a, *(dtype.type(extremes[i]) if b is None else b for i, b in enumerate(bounds)))
+    return (a, *(extremes[i] if b is None else b for i, b in enumerate(bounds)))
 
 
 def cast_refused(op: Op, dtype, out_dtype) -> TypeError:

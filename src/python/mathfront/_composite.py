@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import _checks
+from . import _above, _checks
 from ._ops import BY_NAME, NO_VALUE, Op
 
 
@@ -35,10 +35,7 @@ def _operand(op: Op, backend, x, i: int):
 
 
 def _dtype(x) -> np.dtype:
-    if type(x) in _checks.PY_SCALARS:
-        return np.asarray(x).dtype
-    return np.dtype(x.__cuda_array_interface__["typestr"]) if _checks.is_device_array(x) \
-        else np.dtype(x.dtype)
+    return np.asarray(x).dtype if type(x) in _checks.PY_SCALARS else _above._dtype_of(x)
 
 
 def _shape(x) -> tuple[int, ...]:
