@@ -20,6 +20,7 @@ import sys
 
 import mathfront as mf
 from mathfront._ops import (
+    ALIASES,
     BINARY,
     COMPOSITE,
     DOT,
@@ -65,6 +66,8 @@ def readme_ops() -> str:
         "Ops (every backend; [docs/api.md](docs/api.md) has each signature):",
         "",
         *parts,
+        "",
+        "- The Array API's names: " + ", ".join(f"`{a}` (`{n}`)" for a, n in ALIASES.items()),
         "",
         f"Dtypes on every backend: {', '.join(REQUIRED_DTYPES)}, and bool as an input to",
         "reductions and cumulative ops.",
@@ -112,6 +115,10 @@ def api_md() -> str:
                         else "An `out=` of another dtype is")
                 lines += [f"{what} computed above the engines, on device arrays too (`out=` is",
                           "cast unsafely, as NumPy's accumulate casts it).", ""]
+    lines += ["## The Array API's names", "",
+              "The same function under the standard's name and NumPy's (as in NumPy 2,",
+              "`np.acos is np.arccos`):", "", "| Array API | NumPy |", "|---|---|",
+              *(f"| `{a}` | [`{n}`](#{n}) |" for a, n in ALIASES.items()), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -152,7 +159,7 @@ def _stub_function(op: Op) -> str:
 
 def stubs() -> str:
     """__init__.pyi: the generated functions typed, everything else re-exported."""
-    generated = {op.name for op in OPS}
+    generated = {op.name for op in OPS} | set(ALIASES)
     imports = []
     for name in sorted(set(mf.__all__) - generated):
         obj = getattr(mf, name)
@@ -163,6 +170,7 @@ def stubs() -> str:
              *sorted(imports), "", "__version__: str", "",
              "__all__ = [", *(f"    {name!r}," for name in mf.__all__), "]", ""]
     lines += [_stub_function(op) for op in OPS]
+    lines += ["", *(f"{alias} = {name}" for alias, name in ALIASES.items())]
     return "\n".join(lines) + "\n"
 
 

@@ -7,10 +7,13 @@ import shutil
 import subprocess
 import sys
 
+import mathfront as mf
 import numpy as np
 import pytest
 from mathfront._ops import (
+    ALIASES,
     BINARY,
+    BY_NAME,
     COMPOSITE,
     DOT,
     FAMILIES,
@@ -51,8 +54,8 @@ def test_a_stale_file_is_reported(tmp_path, monkeypatch):
 
 #: What each result rule gives, per input dtype (written out here, not derived).
 RULES = {
-    "same": {"bool": "bool", "int32": "int32", "int64": "int64", "float32": "float32",
-             "float64": "float64"},
+    "same": {d: d for d in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
+                            "uint32", "uint64", "float32", "float64")},
     "float": {"bool": "float64", "int32": "float64", "int64": "float64", "float32": "float32",
               "float64": "float64"},
     "wide": {"bool": "int64", "int32": "int64", "int64": "int64", "float32": "float32",
@@ -121,3 +124,14 @@ def test_a_functor_that_breaks_its_rows_result_rule_does_not_compile(tmp_path):
     table.write_text(table.read_text().replace(row, row.replace("Float", "Same")))
     bad = subprocess.run(compile_kernels, capture_output=True, text=True)
     assert bad.returncode != 0 and "result rule" in bad.stderr
+
+
+@pytest.mark.parametrize("alias", sorted(ALIASES))
+def test_each_array_api_name_is_numpys_alias_and_the_same_function(alias):
+    name = ALIASES[alias]
+    assert getattr(np, alias) is BY_NAME[name].reference  # NumPy 2 has the same alias
+    assert getattr(mf, alias) is getattr(mf, name)
+    assert alias in mf.__all__
+    x = np.array([0.25, 0.5])
+    np.testing.assert_array_equal(getattr(mf, alias)(*[x] * BY_NAME[name].arity),
+                                  getattr(np, alias)(*[x] * BY_NAME[name].arity))

@@ -47,15 +47,32 @@ def result_ctype(t, rule: str, ctype: str) -> str:
         return ctype if floating else "int64_t"
     if rule == t.INDEX:
         return "int64_t"
-    if rule == getattr(t, "BOOL", None):
+    if rule == t.BOOL:
         return "uint8_t"  # NumPy's bool: one byte, 0 or 1
     raise ValueError(f"unknown result rule {rule!r}")
 
 
+#: The C++ enumerator (common/dtype.hpp's DType) of each dtype name.
+CPP_DTYPES = {"bool": "b1", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
+              "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
+              "float32": "f32", "float64": "f64"}
+
+
+def dtype_mask(op) -> str:
+    """The row's input dtypes as a C++ mask expression (a missing enumerator fails to compile)."""
+    return "(" + " | ".join(f"::mf::dtype_bit(::mf::DType::{CPP_DTYPES[d]})"
+                            for d in op.dtypes) + ")"
+
+
+def cabi_types(op):
+    """The C ABI's dtypes of ``op``: those of C_TYPES its row lists."""
+    return [c for c in C_TYPES if c[2] in op.dtypes]
+
+
 def ops_def(t) -> str:
     macros = {
-        "MF_BINARY": "name, Functor, result, cost",
-        "MF_UNARY": "name, Functor, result, cost",
+        "MF_BINARY": "name, Functor, result, cost, dtypes",
+        "MF_UNARY": "name, Functor, result, cost, dtypes",
         "MF_REDUCTION": "name, family, variant, skip_nan, result, keyword, identity",
         "MF_DOT": "name, result",
         "MF_SCAN": "name, family, result",
@@ -67,6 +84,8 @@ def ops_def(t) -> str:
              "// Composites (diff, vecdot, isclose...) have no rows: they are written above",
              "// the engines, from other ops' kernels.",
              "//   cost: time per element relative to add (threading thresholds);",
+             "//   dtypes: the row's input dtypes, a mask of dtype_bit(DType) (common/dtype.hpp):",
+             "//     the kernel tables instantiate a functor for these only;",
              "//   keyword: a reduction's own keyword (None, Dtype, Ddof);",
              "//   identity: whether an empty reduction has a value (else NumPy raises).", ""]
     for macro, params in macros.items():
@@ -75,9 +94,11 @@ def ops_def(t) -> str:
     for op in t.OPS:
         result = camel(op.result)
         if op.kind == t.BINARY:
-            lines.append(f"MF_BINARY({op.name}, {camel(op.name)}, {result}, {op.cost})")
+            lines.append(f"MF_BINARY({op.name}, {camel(op.name)}, {result}, {op.cost}, "
+                         f"{dtype_mask(op)})")
         elif op.kind == t.UNARY:
-            lines.append(f"MF_UNARY({op.name}, {camel(op.name)}, {result}, {op.cost})")
+            lines.append(f"MF_UNARY({op.name}, {camel(op.name)}, {result}, {op.cost}, "
+                         f"{dtype_mask(op)})")
         elif op.kind == t.REDUCTION:
             skip = "true" if op.skips_nan else "false"
             if len(op.extra) > 1:
@@ -90,14 +111,21 @@ def ops_def(t) -> str:
             lines.append(f"MF_DOT({op.name}, {result})")
         elif op.kind == t.SCAN:
             lines.append(f"MF_SCAN({op.name}, {camel(op.family)}, {result})")
-        elif op.kind == getattr(t, "TERNARY", None):
+        elif op.kind == t.TERNARY:
             lines.append(f"MF_TERNARY({op.name}, {camel(op.name)}, {result}, {op.cost})")
-        elif op.kind == getattr(t, "COMPOSITE", None):
+        elif op.kind == t.COMPOSITE:
             continue
         else:
             raise ValueError(f"{op.name}: unknown kind {op.kind!r}")
     lines.append("")
     lines += [f"#undef {macro}" for macro in macros]
+    lines += ["", "// The C ABI's functions of each op: MF_CABI_DTYPES_<op>(DEFINE, name) expands",
+              "// DEFINE(name, suffix, C type) for each of C_TYPES the row lists.",
+              "#ifndef MF_CABI_DTYPES_DEFINED", "#define MF_CABI_DTYPES_DEFINED"]
+    for op in t.OPS:
+        defines = " ".join(f"DEFINE(name, {sfx}, {ctype})" for sfx, ctype, _ in cabi_types(op))
+        lines.append(f"#define MF_CABI_DTYPES_{op.name}(DEFINE, name) {defines}")
+    lines.append("#endif")
     return "\n".join(lines) + "\n"
 
 
@@ -105,9 +133,9 @@ def declarations(t) -> str:
     lines = [HEADER.replace("//", "/*").rstrip() + " */",
              "/* Included by mathfront.h: one function per op and dtype. */", ""]
     for op in t.OPS:
-        if op.kind in (getattr(t, "TERNARY", None), getattr(t, "COMPOSITE", None)):
+        if op.kind in (t.TERNARY, t.COMPOSITE):
             continue  # no C ABI yet (where, clip, composites): docs/design.md
-        for sfx, ctype, _ in C_TYPES:
+        for sfx, ctype, _ in cabi_types(op):
             r = result_ctype(t, op.result, ctype)
             fn = f"mf_{op.name}_{sfx}"
             if op.kind == t.BINARY:

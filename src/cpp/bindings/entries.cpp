@@ -565,9 +565,9 @@ constexpr PyCFunction fastcall(F f) {
 }
 
 PyMethodDef g_entries[] = {
-#define MF_BINARY(name, Functor, result, cost) \
+#define MF_BINARY(name, Functor, result, cost, dtypes) \
     {#name, fastcall(binary<Binary::name>), METH_FASTCALL, nullptr},
-#define MF_UNARY(name, Functor, result, cost) \
+#define MF_UNARY(name, Functor, result, cost, dtypes) \
     {#name, fastcall(unary<Unary::name>), METH_FASTCALL, nullptr},
 #define MF_REDUCTION(name, family, variant, skip_nan, result, keyword, identity) \
     {#name, fastcall(reduction<Reduction::name>), METH_FASTCALL, nullptr},

@@ -187,12 +187,9 @@ const char* mf_status_message(int status) {
     }
 }
 
-// One definition per op of the op table and dtype, each a call of the templates above.
-#define MF_FOR_DTYPES(DEFINE, name) \
-    DEFINE(name, f32, float)        \
-    DEFINE(name, f64, double)       \
-    DEFINE(name, i32, int32_t)      \
-    DEFINE(name, i64, int64_t)
+// One definition per op of the op table and C ABI dtype its row lists
+// (mf_ops.def's MF_CABI_DTYPES_<op>), each a call of the templates above.
+#define MF_FOR_DTYPES(DEFINE, name) MF_CABI_DTYPES_##name(DEFINE, name)
 
 #define MF_DEFINE_BINARY(name, sfx, T)                                                   \
     int mf_##name##_##sfx(const T* a, const T* b, BinaryOut<Binary::name, T>* out,       \
@@ -222,8 +219,8 @@ const char* mf_status_message(int status) {
 #define MF_DEFINE_DOT(name, sfx, T) \
     T mf_##name##_##sfx(const T* a, const T* b, int64_t n) { return dot<T>(a, b, n); }
 
-#define MF_BINARY(name, Functor, result, cost) MF_FOR_DTYPES(MF_DEFINE_BINARY, name)
-#define MF_UNARY(name, Functor, result, cost) MF_FOR_DTYPES(MF_DEFINE_UNARY, name)
+#define MF_BINARY(name, Functor, result, cost, dtypes) MF_FOR_DTYPES(MF_DEFINE_BINARY, name)
+#define MF_UNARY(name, Functor, result, cost, dtypes) MF_FOR_DTYPES(MF_DEFINE_UNARY, name)
 #define MF_REDUCTION(name, family, variant, skip_nan, result, keyword, identity) \
     MF_REDUCE_##keyword(name)
 #define MF_DOT(name, result) MF_FOR_DTYPES(MF_DEFINE_DOT, name)

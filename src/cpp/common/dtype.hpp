@@ -9,6 +9,9 @@ namespace mf {
 enum class DType : int { b1 = 0, i32, i64, f32, f64 };
 constexpr int kNumDTypes = 5;
 
+// The bit of `d` in a mask of dtypes (an op row's input dtypes, mf_ops.def).
+constexpr uint32_t dtype_bit(DType d) { return 1u << static_cast<int>(d); }
+
 constexpr int64_t itemsize(DType d) {
     return d == DType::b1 ? 1 : (d == DType::i32 || d == DType::f32) ? 4 : 8;
 }

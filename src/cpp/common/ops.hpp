@@ -11,11 +11,11 @@
 namespace mf {
 
 enum class Binary : int {
-#define MF_BINARY(name, Functor, result, cost) name,
+#define MF_BINARY(name, Functor, result, cost, dtypes) name,
 #include "mf_ops.def"
 };
 enum class Unary : int {
-#define MF_UNARY(name, Functor, result, cost) name,
+#define MF_UNARY(name, Functor, result, cost, dtypes) name,
 #include "mf_ops.def"
 };
 enum class Reduction : int {
@@ -32,11 +32,11 @@ enum class Ternary : int {
 };
 
 constexpr int kNumBinary = 0
-#define MF_BINARY(name, Functor, result, cost) +1
+#define MF_BINARY(name, Functor, result, cost, dtypes) +1
 #include "mf_ops.def"
     ;
 constexpr int kNumUnary = 0
-#define MF_UNARY(name, Functor, result, cost) +1
+#define MF_UNARY(name, Functor, result, cost, dtypes) +1
 #include "mf_ops.def"
     ;
 constexpr int kNumTernary = 0
@@ -44,7 +44,7 @@ constexpr int kNumTernary = 0
 #include "mf_ops.def"
     ;
 
-// A row's result-type rule (the op table's SAME, FLOAT, WIDE, INDEX).
+// A row's result-type rule (the op table's SAME, FLOAT, WIDE, INDEX, BOOL).
 enum class Result : int { Same, Float, Wide, Index, Bool };
 
 // The C type a rule gives for input type T.
@@ -80,15 +80,16 @@ enum class Variant : int { Plain, Mean, Low, High, Var, Std };
 struct ElementwiseSpec {
     const char* name;
     Result result;
-    int cost;  // time per element relative to add
+    int cost;         // time per element relative to add
+    uint32_t dtypes;  // the row's input dtypes (dtype_bit)
 };
 
 inline constexpr ElementwiseSpec kBinary[] = {
-#define MF_BINARY(name, Functor, result, cost) {#name, Result::result, cost},
+#define MF_BINARY(name, Functor, result, cost, dtypes) {#name, Result::result, cost, dtypes},
 #include "mf_ops.def"
 };
 inline constexpr ElementwiseSpec kUnary[] = {
-#define MF_UNARY(name, Functor, result, cost) {#name, Result::result, cost},
+#define MF_UNARY(name, Functor, result, cost, dtypes) {#name, Result::result, cost, dtypes},
 #include "mf_ops.def"
 };
 inline constexpr ElementwiseSpec kTernary[] = {

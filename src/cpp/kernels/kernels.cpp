@@ -32,33 +32,34 @@ namespace {
 #include "select_kernels.hpp"
 #include "reduce_kernels.hpp"
 
-// A functor's output type must be its row's result rule: the driver sizes
-// `out` by the rule, so a mismatch would overrun it. It fails to compile.
-template <class Op, Result R, class... T>
-constexpr bool outputs_follow_rule() {
-    return (std::is_same_v<typename Op::template Out<T>, ResultOf<R, T>> && ...);
+// Fills one op's loops for each dtype its row lists (`dtypes`, a mask of
+// dtype_bit): a functor need compile only for those (bitwise ops: no floats).
+template <class Op, Result R, uint32_t dtypes, DType... D, class Loops, class Make>
+constexpr void set_loops(Loops* row, Make make) {
+    auto one = [&](auto d) {
+        if constexpr ((dtypes & dtype_bit(d.value)) != 0) {
+            using T = typename CType<d.value>::type;
+            static_assert(std::is_same_v<typename Op::template Out<T>, ResultOf<R, T>>,
+                          "a functor's Out<T> differs from its op table row's result rule");
+            row[static_cast<int>(d.value)] = make(T{});
+        }
+    };
+    (one(std::integral_constant<DType, D>{}), ...);
 }
 
-template <class Op, Result R>
+// The dtypes the elementwise kernels are compiled for (bool: not yet).
+#define MF_ELEMENTWISE_DTYPES DType::i32, DType::i64, DType::f32, DType::f64
+
+template <class Op, Result R, uint32_t dtypes>
 constexpr void set_binary(KernelTable& t, Binary op) {
-    static_assert(outputs_follow_rule<Op, R, int32_t, int64_t, float, double>(),
-                  "a binary functor's Out<T> differs from its op table row's result rule");
-    auto& row = t.binary[static_cast<int>(op)];
-    row[static_cast<int>(DType::i32)] = binary_loops<Op, int32_t>();
-    row[static_cast<int>(DType::i64)] = binary_loops<Op, int64_t>();
-    row[static_cast<int>(DType::f32)] = binary_loops<Op, float>();
-    row[static_cast<int>(DType::f64)] = binary_loops<Op, double>();
+    set_loops<Op, R, dtypes, MF_ELEMENTWISE_DTYPES>(t.binary[static_cast<int>(op)],
+                             [](auto tag) { return binary_loops<Op, decltype(tag)>(); });
 }
 
-template <class Op, Result R>
+template <class Op, Result R, uint32_t dtypes>
 constexpr void set_unary(KernelTable& t, Unary op) {
-    static_assert(outputs_follow_rule<Op, R, int32_t, int64_t, float, double>(),
-                  "a unary functor's Out<T> differs from its op table row's result rule");
-    auto& row = t.unary[static_cast<int>(op)];
-    row[static_cast<int>(DType::i32)] = unary_loops<Op, int32_t>();
-    row[static_cast<int>(DType::i64)] = unary_loops<Op, int64_t>();
-    row[static_cast<int>(DType::f32)] = unary_loops<Op, float>();
-    row[static_cast<int>(DType::f64)] = unary_loops<Op, double>();
+    set_loops<Op, R, dtypes, MF_ELEMENTWISE_DTYPES>(t.unary[static_cast<int>(op)],
+                             [](auto tag) { return unary_loops<Op, decltype(tag)>(); });
 }
 
 // A ternary op's loops for every dtype the kernels cover (CType of each DType).
@@ -92,8 +93,12 @@ constexpr void set_reductions(KernelTable& t) {
 constexpr KernelTable make_table() {
     KernelTable t{};
     t.level = MF_STR(MF_LEVEL_NS);
-#define MF_BINARY(name, Functor, result, cost) set_binary<Functor, Result::result>(t, Binary::name);
-#define MF_UNARY(name, Functor, result, cost) set_unary<Functor, Result::result>(t, Unary::name);
+// A functor's Out<T> must be its row's result rule (static_assert in set_loops): the
+// driver sizes `out` by the rule, so a mismatch would overrun it.
+#define MF_BINARY(name, Functor, result, cost, dtypes) \
+    set_binary<Functor, Result::result, dtypes>(t, Binary::name);
+#define MF_UNARY(name, Functor, result, cost, dtypes) \
+    set_unary<Functor, Result::result, dtypes>(t, Unary::name);
 #define MF_TERNARY(name, Functor, result, cost) \
     set_ternary<Functor, Result::result>(t, Ternary::name, std::make_integer_sequence<int, kNumDTypes>{});
 #include "mf_ops.def"

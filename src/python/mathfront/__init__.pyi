@@ -104,6 +104,14 @@ __all__ = [
     'vecdot',
     'isclose',
     'allclose',
+    'acos',
+    'acosh',
+    'asin',
+    'asinh',
+    'atan',
+    'atan2',
+    'atanh',
+    'pow',
     'Backend',
     'BackendStatus',
     'BackendUnavailableError',
@@ -816,3 +824,12 @@ def allclose(
     *,
     backend: str | None = None,
 ) -> Any: ...
+
+acos = arccos
+acosh = arccosh
+asin = arcsin
+asinh = arcsinh
+atan = arctan
+atan2 = arctan2
+atanh = arctanh
+pow = power

@@ -10,7 +10,7 @@ seam and nothing else.
 from __future__ import annotations
 
 from . import _dispatch
-from ._ops import DOT, KEYWORD_DEFAULTS, NO_VALUE, OPS, REDUCTION, SCAN, Op
+from ._ops import ALIASES, DOT, KEYWORD_DEFAULTS, NO_VALUE, OPS, REDUCTION, SCAN, Op
 
 #: NumPy's names for the operands, by kind; ufuncs take theirs by position only.
 _OPERANDS = {"unary": ("x", "/"), "binary": ("x1", "x2", "/"), REDUCTION: ("a",),
@@ -143,3 +143,4 @@ def make_function(op: Op):
 
 
 FUNCTIONS = {op.name: make_function(op) for op in OPS}
+FUNCTIONS.update({alias: FUNCTIONS[name] for alias, name in ALIASES.items()})

@@ -44,7 +44,7 @@ FLOAT = "float"
 WIDE = "wide"
 #: An index: int64 (NumPy's intp here) whatever T (argmin, argmax).
 INDEX = "index"
-#: bool whatever T (any, all; comparisons). (Until the lead's prep(13) commit lands.)
+#: bool whatever T (comparisons, isnan, logical_and, any, all...).
 BOOL = "bool"
 RESULT_RULES = (SAME, FLOAT, WIDE, INDEX, BOOL)
 
@@ -72,13 +72,19 @@ MOMENTS = "moments"
 TOLERANCES = (EXACT, EXACT_ANY_ZERO, ULP, ULP_ABS, SUM, PRODUCT, MOMENTS)
 ULPS = 4
 
+#: Every real dtype NumPy has but float16, in NumPy's order: what issue 13 brings
+#: the compiled engines to, wherever NumPy computes an op for it.
+ALL_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+              "uint64", "float32", "float64")
+SIGNED_DTYPES = ("int8", "int16", "int32", "int64")
+UNSIGNED_DTYPES = ("uint8", "uint16", "uint32", "uint64")
+INTEGER_DTYPES = (*SIGNED_DTYPES, *UNSIGNED_DTYPES)
+FLOAT_DTYPES = ("float32", "float64")
+
 #: Dtypes every backend must cover (the input dtypes of elementwise ops and dot).
 REQUIRED_DTYPES = ("float32", "float64", "int32", "int64")
 #: Reductions take bool as well.
 REDUCTION_DTYPES = ("bool", *REQUIRED_DTYPES)
-#: NumPy's 11 real dtypes. (Until the lead's prep(13) commit lands.)
-ALL_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-              "float32", "float64")
 
 
 
@@ -399,10 +405,10 @@ OPS: tuple[Op, ...] = (
     Op("where", TERNARY, "x where condition is true, else y, element-wise (broadcast).",
        operands=("condition", "x", "y"), optional=2, hidden=("out",), standard=True,
        missing="mathfront.where needs three arguments (condition, x, y); for the indices of "
-               "the true elements use numpy.nonzero", dtypes=REDUCTION_DTYPES),
+               "the true elements use numpy.nonzero", dtypes=ALL_DTYPES),
     Op("clip", TERNARY, "a limited to [a_min, a_max], element-wise; None: no bound.",
        operands=("a", "a_min", "a_max"), optional=2, later=("min", "max"),
-       dtypes=REDUCTION_DTYPES),
+       dtypes=ALL_DTYPES),
     _reduction("any", "Whether any element is true (nonzero; NaN is true) over the given axes.",
                "logical", "high", identity=0.0),
     _reduction("all", "Whether every element is true (nonzero; NaN is true) over the given axes.",
@@ -425,6 +431,13 @@ OPS: tuple[Op, ...] = (
 )
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
+
+#: The Array API standard's names of ops NumPy names otherwise: the same function
+#: under both names, as in NumPy 2 (``np.acos is np.arccos``).
+ALIASES: dict[str, str] = {
+    "acos": "arccos", "acosh": "arccosh", "asin": "arcsin", "asinh": "arcsinh",
+    "atan": "arctan", "atan2": "arctan2", "atanh": "arctanh", "pow": "power",
+}
 #: Every keyword some op gained after kernel protocol 1, and "out" for NumPy's
 #: looser out= (``_keywords.LOOSE_OUT``): what a backend lists in
 #: ``Backend.keywords`` to compute every call itself.
