@@ -93,7 +93,7 @@ inline constexpr ElementwiseSpec kUnary[] = {
 #include "mf_ops.def"
 };
 inline constexpr ElementwiseSpec kTernary[] = {
-#define MF_TERNARY(name, Functor, result, cost) {#name, Result::result, cost},
+#define MF_TERNARY(name, Functor, result, cost) {#name, Result::result, cost, ~0u},
 #include "mf_ops.def"
 };
 

@@ -62,10 +62,12 @@ constexpr void set_unary(KernelTable& t, Unary op) {
                              [](auto tag) { return unary_loops<Op, decltype(tag)>(); });
 }
 
-// A ternary op's loops for every dtype the kernels cover (CType of each DType).
+// A ternary op's loops (where, clip: no arithmetic) for every dtype of DType, so
+// that the enum's dtypes are theirs as soon as they are compiled.
 template <class Op, Result R, int... D>
 constexpr void set_ternary(KernelTable& t, Ternary op, std::integer_sequence<int, D...>) {
-    static_assert(outputs_follow_rule<Op, R, typename CType<DType(D)>::type...>(),
+    static_assert((std::is_same_v<typename Op::template Out<typename CType<DType(D)>::type>,
+                                  ResultOf<R, typename CType<DType(D)>::type>> && ...),
                   "a ternary functor's Out<T> differs from its op table row's result rule");
     ((t.ternary[static_cast<int>(op)][D] = ternary_loop<Op, typename CType<DType(D)>::type>), ...);
 }
