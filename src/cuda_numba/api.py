@@ -214,7 +214,7 @@ def _condition(x):
 def _elementwise(op: Op, call, operands, out_device):
     # where's condition (operand 0) is read as a byte, never cast to the values' dtype
     first = 1 if op.name == "where" else 0
-    dtype = _kernel_dtype(call, operands[first:])
+    dtype = call.dtype if first else _kernel_dtype(call, operands)
     arrays = [x for x in operands if type(x) not in _checks.PY_SCALARS]
     fresh = out_device is not call.out
     if not first and fresh and call.shape and all(_plain(x, call.shape, dtype) for x in arrays):
@@ -226,7 +226,9 @@ def _elementwise(op: Op, call, operands, out_device):
     inputs = []
     for i, x in enumerate(operands):
         if type(x) in _checks.PY_SCALARS:
-            inputs.append(np.asarray(x, dtype)[()] if i >= first else bool(x))
+            # (where casts a Python scalar beyond its dtype as C does, unlike ufuncs)
+            inputs.append(bool(x) if i < first else np.asarray(x).astype(dtype)[()] if first
+                          else np.asarray(x, dtype)[()])
             continue
         if i < first:
             inputs.append(broadcast(_condition(x), call.shape))

@@ -318,9 +318,9 @@ def _where(c, x, y):  # c: where's condition, as its byte (or a scalar: its trut
     return x if c else y
 
 
-def _clip(a, lo, hi):  # NumPy's: a NaN on either side propagates; lo > hi gives hi
-    m = a if (a > lo or a != a) else lo
-    return m if (m < hi or m != m) else hi
+def _clip(a, lo, hi):  # NumPy's: NaN propagates; lo > hi gives hi; a tie keeps the first
+    m = lo if (lo > a or lo != lo) else a
+    return hi if (hi < m or hi != hi) else m
 
 
 def _nonzero(a):  # a != 0 stored as a bool's byte (where's condition of another dtype)

@@ -16,15 +16,15 @@ struct Where {
 };
 
 // NumPy's clip: minimum(maximum(a, lo), hi), where a NaN on either side of
-// each comparison propagates (NumPy's _NPY_MAX/_NPY_MIN: `a` if it is NaN,
-// else the comparison's pick), so a NaN bound gives NaN, lo > hi gives hi,
-// and clip(+0, -0, 1) gives -0 as NumPy's does.
+// each step propagates (a NaN bound gives NaN), lo > hi gives hi, and a tie
+// keeps the first operand, as NumPy's loops do: clip(-2, -0.0, 0.0) is -0.0,
+// clip(0.5, 0.0, -0.0) is -0.0, clip(-0.0, 0.0, 1) is -0.0.
 struct Clip {
     template <class T> using In0 = T;
     template <class T> using Out = T;
     template <class T> static T f(T a, T lo, T hi) {
-        const T m = (a > lo) | (a != a) ? a : lo;
-        return (m < hi) | (m != m) ? m : hi;
+        const T m = (lo > a) | (lo != lo) ? lo : a;
+        return (hi < m) | (hi != hi) ? hi : m;
     }
 };
 

@@ -371,7 +371,7 @@ def bounded(op: Op, a, lo, hi, dtype_of) -> tuple:
         hi = None if type(hi) is int and hi >= info.max else hi
     bounds = [b if b is None or type(b) in PY_SCALARS or hasattr(b, "dtype") else np.asarray(b)
               for b in (lo, hi)]
-    if bounds == [None, None] and dtype_of_key(a_key).kind == "b":
+    if bounds[0] is None and bounds[1] is None and dtype_of_key(a_key).kind == "b":
         np.positive(np.zeros(1, bool))  # NumPy's clip is positive(a) here: its TypeError
     keys = [a_key, *(a_key if b is None else key(b) for b in bounds)]
     dtype = result_dtype(op, tuple(keys))

@@ -133,6 +133,9 @@ def _ternary(strict, call):
     if op.name == "where":  # the condition: bool, as NumPy reads it (nonzero, NaN true)
         condition = np.asarray(operands.pop(0))
         first = [_kernel_array(condition if condition.dtype == bool else condition != 0, bool)]
+        # NumPy's where casts a Python scalar beyond the dtype as C does (wraps), unlike ufuncs
+        operands = [np.asarray(x).astype(call.dtype) if type(x) in _checks.PY_SCALARS else x
+                    for x in operands]
     arrays = first + [_kernel_array(x, call.dtype) for x in operands]
     if call.out is not None and _direct(call.out, call.dtype):
         return strict(*arrays, call.out)  # C++ handles out aliasing an operand
