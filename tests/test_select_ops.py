@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from mathfront._ops import BY_NAME
 from support import (
     LAYOUTS,
     MAX_SIDE,
@@ -15,8 +16,6 @@ from support import (
     require,
     with_layout,
 )
-
-from mathfront._ops import BY_NAME
 
 WHERE, CLIP = BY_NAME["where"], BY_NAME["clip"]
 #: The dtypes the engines compute today (the row lists all 11; cpp and cuda the ones

@@ -333,7 +333,9 @@ def make_kernel(op: Op, backend):
             operands = [to_device(x) if isinstance(x, np.ndarray) else x for x in operands]
             target = empty(call.shape, call.dtype)
             compute(op, call, operands, target)
-        return _finish(target, False, call, call.out, None)
+        result = _finish(target, False, call, call.out, None)
+        # np.where gives a 0-d array, not a scalar as ufuncs and reductions do
+        return np.asarray(result) if op.name == "where" else result
 
     return kernel
 

@@ -28,27 +28,33 @@ struct Clip {
     }
 };
 
+// out and a contiguous; b and c each contiguous (B, C) or one value repeated:
+// a loop the compiler vectorises (clip's scalar bounds, where's scalar x or y).
+template <class Op, bool B, bool C, class O, class A, class T>
+void ternary_dense(O* __restrict out, const A* __restrict a, const T* __restrict b,
+                   const T* __restrict c, int64_t n) {
+    const T b0 = *b, c0 = *c;
+    for (int64_t i = 0; i < n; ++i) out[i] = Op::f(a[i], B ? b[i] : b0, C ? c[i] : c0);
+}
+
 // One innermost run of a ternary op: p = {out, a, b, c}, byte strides s.
-// Contiguous runs and runs with b and c broadcast (clip's scalar bounds,
-// where's scalar x and y) get loops the compiler vectorises; the rest reads
-// through the strides (arrays are aligned: the bindings see to it).
+// Contiguous runs, with b and c contiguous or broadcast, get the loops above;
+// the rest reads through the strides (arrays are aligned: the bindings see to it).
 template <class Op, class T>
 void ternary_loop(char* const* p, const int64_t* s, int64_t n) {
     using A = typename Op::template In0<T>;
     using O = typename Op::template Out<T>;
-    auto* __restrict out = reinterpret_cast<O*>(p[0]);
-    const auto* __restrict a = reinterpret_cast<const A*>(p[1]);
-    const auto* __restrict b = reinterpret_cast<const T*>(p[2]);
-    const auto* __restrict c = reinterpret_cast<const T*>(p[3]);
-    const bool dense = s[0] == int64_t(sizeof(O)) && s[1] == int64_t(sizeof(A));
-    if (dense && s[2] == int64_t(sizeof(T)) && s[3] == int64_t(sizeof(T))) {
-        for (int64_t i = 0; i < n; ++i) out[i] = Op::f(a[i], b[i], c[i]);
-        return;
-    }
-    if (dense && s[2] == 0 && s[3] == 0) {
-        const T bv = *b, cv = *c;
-        for (int64_t i = 0; i < n; ++i) out[i] = Op::f(a[i], bv, cv);
-        return;
+    auto* out = reinterpret_cast<O*>(p[0]);
+    const auto* a = reinterpret_cast<const A*>(p[1]);
+    const auto* b = reinterpret_cast<const T*>(p[2]);
+    const auto* c = reinterpret_cast<const T*>(p[3]);
+    constexpr int64_t t = sizeof(T);
+    if (s[0] == int64_t(sizeof(O)) && s[1] == int64_t(sizeof(A)) && (s[2] == t || s[2] == 0) &&
+        (s[3] == t || s[3] == 0)) {
+        if (s[2] && s[3]) return ternary_dense<Op, true, true>(out, a, b, c, n);
+        if (s[2]) return ternary_dense<Op, true, false>(out, a, b, c, n);
+        if (s[3]) return ternary_dense<Op, false, true>(out, a, b, c, n);
+        return ternary_dense<Op, false, false>(out, a, b, c, n);
     }
     for (int64_t i = 0; i < n; ++i) {
         const A av = *reinterpret_cast<const A*>(p[1] + i * s[1]);

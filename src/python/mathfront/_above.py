@@ -385,7 +385,8 @@ def _empty(op: Op, x, axis) -> bool:
 def _masked(op: Op, run, x, axis, keepdims, mask, initial, extra, plain_of):
     """The reduction of the elements ``mask`` keeps, on the engine's kernel."""
     family = op.family
-    if family in ("sum", "prod") and op.variant == "plain":
+    if family in ("sum", "prod", "logical", "count") and op.variant != "mean":
+        # (any, all: the identity False/True stands for the masked elements)
         return run(np.where(mask, x, _like(x, op.identity)), axis, keepdims, None, *extra)
     if family == "extreme":
         # initial= stands for the masked elements; _with_initial adds it once more.

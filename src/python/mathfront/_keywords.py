@@ -58,8 +58,11 @@ def wrap(op: Op, kernel: Callable, received: tuple[str, ...] = (), plain_of=None
     def adapted(*args):
         later = {k: args[i] for i, k in handled if _above.given(k, args[i])}
         keep = [args[i] for i in kept]
+        # (clip's bounds left out, None, or Python ints, which NumPy drops beyond an
+        # integer a's range: resolved by the handler)
         if not later and args[out_at] is None and not any(
-                args[i] is None or args[i] is NO_VALUE for i in optional):
+                args[i] is None or args[i] is NO_VALUE or type(args[i]) is int
+                for i in optional):
             return kernel(*args[:plain_len], *keep)
         _refuse_own_semantics(op, backend, args[:n], args[out_at])
         return handler(op, lambda *call: kernel(*call, *keep), args[:plain_len], later, plain)
