@@ -16,6 +16,7 @@ from mathfront._ops import BY_NAME
 from support import (
     LAYOUTS,
     MAX_SIDE,
+    SIMULATOR,
     arrays,
     assert_matches,
     require,
@@ -54,6 +55,7 @@ def test_diff_prepend_append_and_errors(backend):
         mf.diff(x, axis=2, backend=backend)
 
 
+@pytest.mark.skipif(SIMULATOR, reason="large arrays: the simulator runs kernels in Python")
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_diff_large_in_every_layout(backend, layout):
     require(backend, DIFF, "float64")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from support import LAYOUTS, MAX_SIDE, arrays, assert_matches, with_layout
+from support import LAYOUTS, MAX_SIDE, SIMULATOR, arrays, assert_matches, with_layout
 
 LOGICAL = ("any", "all")
 
@@ -65,6 +65,7 @@ def test_where_and_out_as_numpy(backend, name, data):
         assert_matches(out, expected.astype(dtype))
 
 
+@pytest.mark.skipif(SIMULATOR, reason="large arrays: the simulator runs kernels in Python")
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("axis", [None, 0, 1])
 def test_large_in_every_layout_across_threads(backend, layout, axis):

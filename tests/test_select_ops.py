@@ -10,6 +10,7 @@ from mathfront._ops import BY_NAME
 from support import (
     LAYOUTS,
     MAX_SIDE,
+    SIMULATOR,
     arrays,
     assert_matches,
     numpy_reference,
@@ -87,6 +88,7 @@ def test_where_casts_a_python_scalar_beyond_its_dtype_as_numpy(backend, dtype, v
         assert_matches(mf.where(condition, x, value, backend=backend), expected)
 
 
+@pytest.mark.skipif(SIMULATOR, reason="large arrays: the simulator runs kernels in Python")
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_where_large_in_every_layout(backend, layout):
     rng = np.random.default_rng(0)
@@ -203,6 +205,7 @@ def test_clip_out_aliasing_and_casting(backend):
         mf.clip(a, 0, 1, out=readonly, backend=backend)
 
 
+@pytest.mark.skipif(SIMULATOR, reason="large arrays: the simulator runs kernels in Python")
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_clip_large_in_every_layout(backend, layout):
     rng = np.random.default_rng(2)
