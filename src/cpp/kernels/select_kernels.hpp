@@ -26,7 +26,17 @@ struct Clip {
         const T m = (lo > a) | (lo != lo) ? lo : a;
         return (hi < m) | (hi != hi) ? hi : m;
     }
+    // f for bounds that are not NaN (scalar bounds, checked once per run): the
+    // max/min pattern the compiler vectorises to maxpd/minpd (a NaN `a` stays).
+    template <class T> static T fast(T a, T lo, T hi) {
+        const T m = lo > a ? lo : a;
+        return hi < m ? hi : m;
+    }
 };
+
+template <class Op, class = void> struct HasFast : std::false_type {};
+template <class Op>
+struct HasFast<Op, std::void_t<decltype(&Op::template fast<double>)>> : std::true_type {};
 
 // out and a contiguous; b and c each contiguous (B, C) or one value repeated:
 // a loop the compiler vectorises (clip's scalar bounds, where's scalar x or y).
@@ -34,6 +44,12 @@ template <class Op, bool B, bool C, class O, class A, class T>
 void ternary_dense(O* __restrict out, const A* __restrict a, const T* __restrict b,
                    const T* __restrict c, int64_t n) {
     const T b0 = *b, c0 = *c;
+    if constexpr (!B && !C && HasFast<Op>::value) {
+        if (b0 == b0 && c0 == c0) {
+            for (int64_t i = 0; i < n; ++i) out[i] = Op::fast(a[i], b0, c0);
+            return;
+        }
+    }
     for (int64_t i = 0; i < n; ++i) out[i] = Op::f(a[i], B ? b[i] : b0, C ? c[i] : c0);
 }
 
