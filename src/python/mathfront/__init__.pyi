@@ -800,10 +800,9 @@ def diff(
 def vecdot(
     x1: ArrayLike,
     x2: ArrayLike,
-    /,
+    out: Any = None,
     *,
     axis: int | tuple[int, ...] | None = -1,
-    out: Any = None,
     backend: str | None = None,
 ) -> Any: ...
 def isclose(

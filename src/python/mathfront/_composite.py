@@ -79,7 +79,7 @@ def diff(op: Op, backend, part, a, n, axis, prepend, append, out):
     return a
 
 
-def vecdot(op: Op, backend, part, x1, x2, axis, out):
+def vecdot(op: Op, backend, part, x1, x2, out, axis):
     """NumPy 2's vecdot for real dtypes: sum(x1 * x2) along ``axis`` of each operand
     (the backend's multiply and sum), in the product's dtype."""
     x1, x2 = (_operand(op, backend, x, i) for i, x in enumerate((x1, x2)))

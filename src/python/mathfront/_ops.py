@@ -232,10 +232,10 @@ class Op:
         """The keywords NumPy's signature takes by position too, in its order."""
         if self.elementwise or self.kind == TERNARY:  # ufuncs: out only (dtype=... by name)
             return tuple(k for k in ("out",) if k not in self.hidden)
+        if self.kind == COMPOSITE:  # (vecdot, a gufunc: x1, x2, /, out=None, *, axis)
+            return tuple(k for k in self.extra if k not in self.by_name and k not in self.hidden)
         if self.standard:
             return ()
-        if self.kind == COMPOSITE:
-            return tuple(k for k in self.extra if k not in self.by_name and k not in self.hidden)
         return tuple(k for k in POSITIONAL_KEYWORDS if k in self.keywords and k not in self.hidden)
 
     @property
@@ -419,8 +419,8 @@ OPS: tuple[Op, ...] = (
        operands=("a",), extra=("n", "axis", "prepend", "append", "out"), hidden=("out",),
        defaults=(("axis", -1),), parts=("subtract",)),
     Op("vecdot", COMPOSITE, "Vector dot product along an axis (broadcast), real dtypes.",
-       operands=("x1", "x2"), extra=("axis", "out"), defaults=(("axis", -1),), standard=True,
-       by_name=("axis", "out"),
+       operands=("x1", "x2"), extra=("out", "axis"), defaults=(("axis", -1),), standard=True,
+       by_name=("axis",),
        parts=("multiply", "sum"), tolerance=SUM),
     Op("isclose", COMPOSITE, "Whether a and b are equal within a tolerance, element-wise.",
        operands=("a", "b"), extra=("rtol", "atol", "equal_nan", "out"), hidden=("out",),
