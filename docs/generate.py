@@ -23,6 +23,7 @@ from mathfront._ops import (
     ALIASES,
     ALL_DTYPES,
     BINARY,
+    COMPOSITE,
     DOT,
     MATH_DTYPES,
     NO_VALUE,
@@ -31,6 +32,7 @@ from mathfront._ops import (
     REDUCTION,
     REQUIRED_DTYPES,
     SCAN,
+    TERNARY,
     UNARY,
     Op,
 )
@@ -40,7 +42,9 @@ PACKAGE = ROOT / "src" / "python" / "mathfront"
 BEGIN, END = "<!-- ops:begin (docs/generate.py) -->", "<!-- ops:end -->"
 
 KINDS = ((BINARY, "Elementwise, binary"), (UNARY, "Elementwise, unary"),
-         (REDUCTION, "Reductions"), (SCAN, "Cumulative"), (DOT, "Vector product"))
+         (TERNARY, "Elementwise, ternary (selection)"), (REDUCTION, "Reductions"),
+         (SCAN, "Cumulative"), (DOT, "Vector product"),
+         (COMPOSITE, "Composite (from other ops' kernels)"))
 RESULT_WORDS = {
     "same": "the input's dtype",
     "float": "floats keep theirs; integers and bool give float64",
@@ -119,6 +123,9 @@ def api_md() -> str:
                 empty = ("raises ValueError, as NumPy" if op.identity is None
                          else f"gives {op.identity!r}")
                 lines += [f"An empty reduction {empty}.", ""]
+            if op.kind == COMPOSITE:
+                lines += [f"Computed above the engines from {', '.join(op.parts)}: on the cpp and",
+                          "cuda backends, for the input dtypes all of those take there.", ""]
             if op.kind == SCAN:
                 what = ("`include_initial=` and an `out=` of another dtype are" if op.standard
                         else "An `out=` of another dtype is")
@@ -136,7 +143,10 @@ _ANNOTATIONS = {
     "out": "Any", "axis": "int | tuple[int, ...] | None", "keepdims": "bool",
     "dtype": "DTypeLike | None", "ddof": "float", "where": "ArrayLike", "casting": "str",
     "initial": "Any", "mean": "ArrayLike", "correction": "float", "backend": "str | None",
-    "include_initial": "bool", "decimals": "int",
+    "include_initial": "bool", "decimals": "int", "condition": "ArrayLike", "y": "ArrayLike",
+    "a_min": "ArrayLike | None", "a_max": "ArrayLike | None", "min": "ArrayLike | None",
+    "max": "ArrayLike | None", "n": "int", "prepend": "ArrayLike", "append": "ArrayLike",
+    "rtol": "ArrayLike", "atol": "ArrayLike", "equal_nan": "bool",
 }
 
 

@@ -213,12 +213,14 @@ def test_every_op_has_a_cpp_kernel_for_each_dtype_its_row_lists_at_every_level()
 
     levels = ("baseline", "avx2", "avx512")
     active = _cpp.active_level()
+    # (composites have no kernel of their own: they are made of other ops' kernels)
+    kernels = [op for op in OPS if op.kind != "composite"]
     try:
         for level in levels[:levels.index(_cpp.best_level()) + 1]:
             _cpp.select_level(level)
             supported = _cpp.supported()
-            assert set(supported) == {op.name for op in OPS}, level
-            for op in OPS:
+            assert set(supported) == {op.name for op in kernels}, level
+            for op in kernels:
                 assert supported[op.name] == op.dtypes, (level, op.name)
     finally:
         _cpp.select_level(active)

@@ -12,7 +12,8 @@ SENTINEL = 123  # fits every dtype under test, uint8 included
 
 
 def untouched(out):
-    return np.all(out == np.array(SENTINEL).astype(out.dtype))  # a bool out holds True
+    out = np.asarray(out)
+    return np.all(out == np.asarray(SENTINEL).astype(out.dtype))  # (bool: as stored)
 
 
 def test_shape_mismatch_names_both_shapes(backend):
@@ -182,6 +183,8 @@ def bad_reduction_outs(shape, dtype):
 @pytest.mark.parametrize("op", REDUCTIONS, ids=lambda op: op.name)
 def test_bad_out_for_reductions(backend, op):
     require(backend, op, "float64")
+    if "out" in op.hidden:
+        pytest.skip(f"{op.name} takes no out=, as NumPy's")
     x = np.arange(6.0).reshape(2, 3)
     result_dtype = np.asarray(op.reference(x, axis=0)).dtype.name
     for out, error, pattern in bad_reduction_outs((3,), result_dtype):
@@ -193,6 +196,8 @@ def test_bad_out_for_reductions(backend, op):
 @pytest.mark.parametrize("op", REDUCTIONS, ids=lambda op: op.name)
 def test_reduction_out_of_another_dtype_is_cast_as_numpy(backend, op):
     require(backend, op, "float64")
+    if "out" in op.hidden:
+        pytest.skip(f"{op.name} takes no out=, as NumPy's")
     x = np.arange(6.0).reshape(2, 3) + 0.25
     out_dtype = np.int32 if op.is_arg else np.float32
     expected = op.reference(x, axis=0, out=np.zeros(3, out_dtype))

@@ -15,12 +15,14 @@ from mathfront._ops import (
     ALL_DTYPES,
     BINARY,
     BY_NAME,
+    COMPOSITE,
     DOT,
     FAMILIES,
     OPS,
     REDUCTION,
     RESULT_RULES,
     SCAN,
+    TERNARY,
     TOLERANCES,
     UNARY,
     VARIANTS,
@@ -127,11 +129,13 @@ def test_each_rows_identity_is_numpys_empty_reduction(op):
 
 def test_rows_are_complete():
     for op in OPS:
-        assert op.kind in (BINARY, UNARY, REDUCTION, SCAN, DOT) and op.summary, op.name
-        assert op.result in RESULT_RULES and op.tolerance in TOLERANCES, op.name
+        assert op.kind in (BINARY, UNARY, REDUCTION, SCAN, DOT, TERNARY, COMPOSITE), op.name
+        assert op.summary and op.result in RESULT_RULES and op.tolerance in TOLERANCES, op.name
         assert op.dtypes == tuple(d for d in ALL_DTYPES if d in op.dtypes), op.name
-        if op.kind in (REDUCTION, SCAN):
+        if op.kind in (REDUCTION, SCAN, TERNARY):
             assert "bool" in op.dtypes, op.name
+        if op.kind == COMPOSITE:  # its parts are rows
+            assert op.parts and set(op.parts) <= {o.name for o in OPS}, op.name
         if op.kind == REDUCTION:
             assert op.family in FAMILIES and op.variant in VARIANTS, op.name
 

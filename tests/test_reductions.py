@@ -49,6 +49,8 @@ def check(backend, op, x, axis=None, keepdims=False, **kw):
     got = fn(x, axis=axis, keepdims=keepdims, backend=backend, **kw)
     assert_matches(got, expected, atol=atol, rtol=rtol, what=what)
 
+    if "out" in op.hidden:  # count_nonzero: NumPy's has no out=
+        return
     expected = np.asarray(expected)
     out = np.empty_like(expected)
     assert fn(x, axis=axis, keepdims=keepdims, out=out, backend=backend, **kw) is out

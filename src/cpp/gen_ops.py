@@ -77,6 +77,7 @@ def ops_def(t) -> str:
         "MF_REDUCTION": "name, family, variant, skip_nan, result, keyword, identity",
         "MF_DOT": "name, result",
         "MF_SCAN": "name, family, result",
+        "MF_TERNARY": "name, Functor, result, cost",
     }
     lines = [HEADER,
              "// Include after defining the macros you need; the others expand to nothing.",
@@ -86,7 +87,9 @@ def ops_def(t) -> str:
              "//   dtypes: the row's input dtypes, a mask of dtype_bit(DType) (common/dtype.hpp):",
              "//     the kernel tables instantiate a functor for these only;",
              "//   keyword: a reduction's own keyword (None, Dtype, Ddof);",
-             "//   identity: whether an empty reduction has a value (else NumPy raises).", ""]
+             "//   identity: whether an empty reduction has a value (else NumPy raises).",
+             "// Composites (diff, vecdot, isclose...) have no rows: they are written above",
+             "// the engines, from other ops' kernels.", ""]
     for macro, params in macros.items():
         lines += [f"#ifndef {macro}", f"#define {macro}({params})", "#endif"]
     lines.append("")
@@ -110,6 +113,10 @@ def ops_def(t) -> str:
             lines.append(f"MF_DOT({op.name}, {result})")
         elif op.kind == t.SCAN:
             lines.append(f"MF_SCAN({op.name}, {camel(op.family)}, {result})")
+        elif op.kind == t.TERNARY:
+            lines.append(f"MF_TERNARY({op.name}, {camel(op.name)}, {result}, {op.cost})")
+        elif op.kind == t.COMPOSITE:
+            continue
         else:
             raise ValueError(f"{op.name}: unknown kind {op.kind!r}")
     lines.append("")
@@ -128,6 +135,8 @@ def declarations(t) -> str:
     lines = [HEADER.replace("//", "/*").rstrip() + " */",
              "/* Included by mathfront.h: one function per op and dtype. */", ""]
     for op in t.OPS:
+        if op.kind in (t.TERNARY, t.COMPOSITE):
+            continue  # no C ABI yet (where, clip, composites): docs/design.md
         for sfx, ctype, _ in cabi_types(op):
             r = result_ctype(t, op.result, ctype)
             fn = f"mf_{op.name}_{sfx}"

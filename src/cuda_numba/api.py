@@ -199,6 +199,16 @@ def _plain(x, shape, dtype) -> bool:
         x.is_c_contiguous() and (len(shape) == 1 or 0 not in x.strides)
 
 
+def _condition(x):
+    """where's condition as a Flat of bytes: a bool array's own, else x != 0 computed."""
+    f = flat(x, _storage(np.dtype(x.dtype)))
+    if np.dtype(x.dtype) == np.bool_:
+        return f
+    mask = empty(tuple(x.shape), np.bool_)
+    elementwise.run("nonzero", flat(mask, np.uint8), [f], f.dtype)
+    return flat(mask, np.uint8)
+
+
 def _elementwise(op: Op, call, operands, out_device):
     name, dtypes = op.name, None
     loop = _comparisons.bool_loop(op, operands)  # NumPy's own loop for comparisons...
@@ -210,20 +220,31 @@ def _elementwise(op: Op, call, operands, out_device):
         operands = loop.operands
         if loop.mixed:  # int64 with uint64, exactly (the swapped order's mirror op)
             name, dtypes = f"{loop.op.name}_mixed", loop.dtypes
-    dtype = _kernel_dtype(call, operands) if dtypes is None else dtypes[0]
-    dtypes = dtypes or (dtype,) * len(operands)
+    # where's condition (operand 0) is read as a byte, never cast to the values' dtype
+    first = 1 if op.name == "where" else 0
+    if dtypes is None:
+        dtype = call.dtype if first else _kernel_dtype(call, operands)
+        dtypes = (dtype,) * len(operands)
+    else:
+        dtype = dtypes[0]
     fresh = out_device is not call.out
-    if fresh and call.shape and all(type(x) in _checks.PY_SCALARS or _plain(x, call.shape, t)
-                                    for x, t in zip(operands, dtypes, strict=True)):
+    if not first and fresh and call.shape and all(
+            type(x) in _checks.PY_SCALARS or _plain(x, call.shape, t)
+            for x, t in zip(operands, dtypes, strict=True)):
         # A fresh out cannot overlap the inputs: no copies, no flat views.
         elementwise.run_plain(name, out_device, operands, dtype)
         return
     target = flat(out_device)
     low, high = _span(target)
     inputs = []
-    for x, t in zip(operands, dtypes, strict=True):
+    for i, (x, t) in enumerate(zip(operands, dtypes, strict=True)):
         if type(x) in _checks.PY_SCALARS:
-            inputs.append(np.asarray(x, t)[()])
+            # (where casts a Python scalar beyond its dtype as C does, unlike ufuncs)
+            inputs.append(bool(x) if i < first else np.asarray(x).astype(t)[()] if first
+                          else np.asarray(x, t)[()])
+            continue
+        if i < first:
+            inputs.append(broadcast(_condition(x), call.shape))
             continue
         f = flat(x)
         a, b = _span(f)
@@ -325,7 +346,9 @@ def make_kernel(op: Op, backend):
             operands = [to_device(x) if isinstance(x, np.ndarray) else x for x in operands]
             target = empty(call.shape, call.dtype)
             compute(op, call, operands, target)
-        return _finish(target, False, call, call.out, None)
+        result = _finish(target, False, call, call.out, None)
+        # np.where gives a 0-d array, not a scalar as ufuncs and reductions do
+        return np.asarray(result) if op.name == "where" else result
 
     return kernel
 

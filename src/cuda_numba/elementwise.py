@@ -31,7 +31,7 @@ import numpy as np
 from numba import cuda, from_dtype, uint64
 
 from .._checks import PY_SCALARS
-from .._ops import BY_NAME, OPS
+from .._ops import BY_NAME, OPS, TERNARY
 from . import config
 from .launch import launch
 from .operands import Flat, simplify
@@ -554,6 +554,20 @@ def _not_equal_mixed(a, b):
     return a < 0 or uint64(a) != b
 
 
+# where and clip (kind ternary): three operands.
+def _where(c, x, y):  # c: where's condition, as its byte (or a scalar: its truth)
+    return x if c else y
+
+
+def _clip(a, lo, hi):  # NumPy's: NaN propagates; lo > hi gives hi; a tie keeps the first
+    m = lo if (lo > a or lo != lo) else a
+    return hi if (hi < m or hi != hi) else m
+
+
+def _nonzero(a):  # a != 0 stored as a bool's byte (where's condition of another dtype)
+    return a != 0
+
+
 def _identity(a):  # dtype casts: the kernel converts the load to the target dtype (L)
     return a
 
@@ -580,7 +594,7 @@ def _notnan(a):  # ~np.isnan(a), stored as a bool's byte (integers: always true)
 #: The elementwise kernels the api runs that are not ops of the table.
 _HELPERS = {"cast": _identity, "to_int": _to_int,
             "nan_to_zero_to_int": _nan_to_zero_to_int, "select": _select,
-            "notnan": _notnan}
+            "notnan": _notnan, "nonzero": _nonzero}
 
 
 def _device_functions() -> dict:
@@ -592,7 +606,7 @@ def _device_functions() -> dict:
     """
     table = {name: (fn, None) for name, fn in _HELPERS.items()}
     for op in OPS:
-        if op.elementwise:
+        if op.elementwise or op.kind == TERNARY:
             table[op.name] = (globals()[f"_{op.name}"], globals().get(f"_{op.name}_int"))
             mixed = globals().get(f"_{op.name}_mixed")  # comparisons of int64 with uint64
             if mixed is not None:

@@ -29,7 +29,7 @@ from .launch import current_stream, launch
 from .operands import Flat, empty, simplify
 
 # Variants of the finish step.
-PLAIN, MEAN, VAR, STD = 0, 1, 2, 3
+PLAIN, MEAN, VAR, STD, ANY, ALL = 0, 1, 2, 3, 4, 5
 
 
 # --- families: fold (one element), merge (two states), finish (the result) ----------------
@@ -202,7 +202,24 @@ def _finish_moments(s, variant, skip, ddof):
     return var ** 0.5 if variant == STD else var
 
 
+# Logical and count (any, all, count_nonzero): i0 the nonzero elements (NaN is one, -0
+# is not), f1 all of them; merged as sums. any: i0 > 0, all: i0 == f1, count_nonzero: i0.
+
+def _fold_count(s, x, r, skip, high):
+    return (s[0], s[1] + 1.0, s[2], s[3] + (1 if x != 0 else 0), s[4])
+
+
+def _finish_count(s, variant, skip, ddof):
+    if variant == ANY:
+        return 1 if s[3] != 0 else 0
+    if variant == ALL:
+        return 1 if np.float64(s[3]) == s[1] else 0
+    return s[3]
+
+
 FAMILIES = {
+    "logical": (_fold_count, _merge_sum, _finish_count),
+    "count": (_fold_count, _merge_sum, _finish_count),
     "sum_float": (_fold_sum_float, _merge_sum, _finish_sum_float),
     "sum_int": (_fold_sum_int, _merge_sum, _finish_sum_int),
     "prod_float": (_fold_prod_float, _merge_prod, _finish_sum_float),
@@ -214,10 +231,17 @@ FAMILIES = {
 }
 
 _FINISH = {"mean": MEAN, "var": VAR, "std": STD}
+#: The logical family's variants: any is the high one (a maximum of truths), all the low.
+_LOGICAL = {"high": ANY, "low": ALL}
+
+
+def _finish_variant(op) -> int:
+    return (_LOGICAL if op.family == "logical" else _FINISH).get(op.variant, PLAIN)
+
 
 #: {op: (family, finish variant, skips NaN, high)}, from the op table's rows
 #: (dot is a sum of products).
-SPEC = {op.name: (op.family, _FINISH.get(op.variant, PLAIN), op.skips_nan, op.variant == "high")
+SPEC = {op.name: (op.family, _finish_variant(op), op.skips_nan, op.variant == "high")
         for op in OPS if op.family}
 
 

@@ -15,6 +15,7 @@
 #include "../core/elementwise.hpp"
 #include "../core/reduce.hpp"
 #include "../core/scan.hpp"
+#include "../core/ternary.hpp"
 #include "arrays.hpp"
 #include "fp_errors.hpp"
 
@@ -442,6 +443,106 @@ PyObject* dot_entry(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     return scalar;
 }
 
+// ---- ternary ops (where, clip) ---------------------------------------------------------
+
+// a, b, c, out[, min, max at their defaults]: exact arrays (NumPy scalars, lists as
+// arrays) of one core dtype and weak Python scalars taking it; where's condition a
+// bool array. out None or exactly the result. The fallback resolves clip's bounds,
+// promotes mixed dtypes, casts where's condition and takes a looser out.
+PyObject* ternary_entry(Ternary op, PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!plain_call(self, args, nargs, 4)) return defer(self, args, nargs);
+    const bool condition = op == Ternary::where;  // operand 0 is bool whatever the dtype
+    Ref held[3];
+    PyObject* x[3];
+    for (int i = 0; i < 3; ++i)
+        if (!(x[i] = as_operand(args[i], held[i], true))) return defer(self, args, nargs);
+    DType dtype{}, d;
+    bool typed = false;
+    for (int i = condition ? 1 : 0; i < 3; ++i) {
+        if (!PyArray_CheckExact(x[i])) continue;  // a Python scalar, checked below
+        if (!core_dtype(x[i], &d) || (typed && d != dtype)) return defer(self, args, nargs);
+        dtype = d;
+        typed = true;
+    }
+    if (!typed || (condition && (!core_dtype(x[0], &d) || d != DType::b1)))
+        return defer(self, args, nargs);
+    Operand in[3];
+    int ndim = 0;
+    for (int i = 0; i < 3; ++i) {
+        if (PyArray_CheckExact(x[i])) {
+            in[i].array = array(x[i]);
+            ndim = std::max(ndim, PyArray_NDIM(in[i].array));
+        } else if (!scalar_as(x[i], dtype, in[i].scalar)) {
+            return defer(self, args, nargs);
+        }
+    }
+    npy_intp shape[kMaxDims];
+    std::fill(shape, shape + ndim, npy_intp(1));
+    for (const Operand& o : in) {
+        if (!o.array) continue;
+        const int offset = ndim - PyArray_NDIM(o.array);
+        for (int k = 0; k < PyArray_NDIM(o.array); ++k) {
+            const npy_intp n = PyArray_DIM(o.array, k);
+            npy_intp& s = shape[offset + k];
+            if (n == s || n == 1) continue;
+            if (s != 1) return defer(self, args, nargs);  // the fallback explains
+            s = n;
+        }
+    }
+    const DType out_dtype = result_dtype(op, dtype);
+    PyObject* out_arg = args[3];
+    Ref out;
+    if (out_arg == Py_None) {
+        out.reset(PyArray_SimpleNew(ndim, shape, type_number(out_dtype)));
+        if (!out.get()) return nullptr;
+    } else if (usable_out(out_arg, out_dtype, ndim, shape)) {
+        Py_INCREF(out_arg);
+        out.reset(out_arg);
+    } else {
+        return defer(self, args, nargs);
+    }
+    PyArrayObject* o = array(out.get());
+    // An input sharing memory with out otherwise than as the very same elements
+    // is read from a copy, so that the answer is NumPy's.
+    Ref copies[3];
+    for (int i = 0; i < 3 && out_arg != Py_None; ++i) {
+        PyArrayObject* a = in[i].array;
+        if (!a || !may_overlap(a, o)) continue;
+        if (PyArray_BYTES(a) == PyArray_BYTES(o) && PyArray_NDIM(a) == ndim &&
+            PyArray_CompareLists(PyArray_STRIDES(a), PyArray_STRIDES(o), ndim))
+            continue;
+        copies[i].reset(PyArray_NewCopy(a, NPY_KEEPORDER));
+        if (!copies[i].get()) return nullptr;
+        in[i].array = array(copies[i].get());
+    }
+    Space space;
+    space.ndim = ndim;
+    space.nops = 4;
+    std::copy(shape, shape + ndim, space.shape);
+    space.data[0] = PyArray_BYTES(o);
+    std::copy(PyArray_STRIDES(o), PyArray_STRIDES(o) + ndim, space.strides[0]);
+    for (int i = 0; i < 3; ++i) {
+        int64_t* strides = space.strides[i + 1];
+        std::fill(strides, strides + ndim, int64_t(0));
+        if (!in[i].array) {
+            space.data[i + 1] = in[i].scalar;
+            continue;
+        }
+        PyArrayObject* a = in[i].array;
+        space.data[i + 1] = PyArray_BYTES(a);
+        const int offset = ndim - PyArray_NDIM(a);
+        for (int k = 0; k < PyArray_NDIM(a); ++k)
+            if (PyArray_DIM(a, k) != 1) strides[offset + k] = PyArray_STRIDE(a, k);
+    }
+    {
+        WithoutGil nogil;
+        ternary(op, dtype, space);
+    }
+    if (out_arg != Py_None) return out.release();
+    // np.where always gives an array; clip (a ufunc) a NumPy scalar for 0-d operands.
+    return condition ? out.release() : PyArray_Return(array(out.release()));
+}
+
 // ---- the method table -----------------------------------------------------------------
 
 template <Binary Op>
@@ -462,6 +563,11 @@ PyObject* scan_op(PyObject* self, PyObject* const* args, Py_ssize_t n) {
     return scan_entry(Op, self, args, n);
 }
 
+template <Ternary Op>
+PyObject* ternary_op(PyObject* self, PyObject* const* args, Py_ssize_t n) {
+    return ternary_entry(Op, self, args, n);
+}
+
 template <class F>
 constexpr PyCFunction fastcall(F f) {
     return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f));
@@ -476,6 +582,8 @@ PyMethodDef g_entries[] = {
     {#name, fastcall(reduction<Reduction::name>), METH_FASTCALL, nullptr},
 #define MF_DOT(name, result) {#name, fastcall(dot_entry), METH_FASTCALL, nullptr},
 #define MF_SCAN(name, family, result) {#name, fastcall(scan_op<Scan::name>), METH_FASTCALL, nullptr},
+#define MF_TERNARY(name, Functor, result, cost) \
+    {#name, fastcall(ternary_op<Ternary::name>), METH_FASTCALL, nullptr},
 #include "mf_ops.def"
 };
 

@@ -47,6 +47,8 @@ py::dict supported() {
     for (const mf::ReductionSpec& spec : mf::kReductions)
         add(spec.name, [&](int d) { return k.row[static_cast<int>(spec.family)][d] != nullptr; });
 #define MF_DOT(name, result) add(#name, [&](int d) { return k.dot[d] != nullptr; });
+#define MF_TERNARY(name, Functor, result, cost) \
+    add(#name, [&](int d) { return k.ternary[int(mf::Ternary::name)][d] != nullptr; });
     // Scans are compiled once, outside the per-level tables, for every dtype.
 #define MF_SCAN(name, family, result) add(#name, [](int) { return true; });
 #include "mf_ops.def"

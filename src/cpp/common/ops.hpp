@@ -26,6 +26,10 @@ enum class Scan : int {
 #define MF_SCAN(name, family, result) name,
 #include "mf_ops.def"
 };
+enum class Ternary : int {
+#define MF_TERNARY(name, Functor, result, cost) name,
+#include "mf_ops.def"
+};
 
 constexpr int kNumBinary = 0
 #define MF_BINARY(name, Functor, result, cost, dtypes) +1
@@ -33,6 +37,10 @@ constexpr int kNumBinary = 0
     ;
 constexpr int kNumUnary = 0
 #define MF_UNARY(name, Functor, result, cost, dtypes) +1
+#include "mf_ops.def"
+    ;
+constexpr int kNumTernary = 0
+#define MF_TERNARY(name, Functor, result, cost) +1
 #include "mf_ops.def"
     ;
 
@@ -83,8 +91,8 @@ constexpr DType result_dtype(Result r, DType in) {
 }
 
 // How a reduction combines values (its kernels), and how it finishes.
-enum class Family : int { Sum, Prod, Extreme, Arg, Moments };
-constexpr int kNumFamilies = 5;
+enum class Family : int { Sum, Prod, Extreme, Arg, Moments, Logical, Count };
+constexpr int kNumFamilies = 7;
 enum class Variant : int { Plain, Mean, Low, High, Var, Std };
 
 struct ElementwiseSpec {
@@ -100,6 +108,10 @@ inline constexpr ElementwiseSpec kBinary[] = {
 };
 inline constexpr ElementwiseSpec kUnary[] = {
 #define MF_UNARY(name, Functor, result, cost, dtypes) {#name, Result::result, cost, dtypes},
+#include "mf_ops.def"
+};
+inline constexpr ElementwiseSpec kTernary[] = {
+#define MF_TERNARY(name, Functor, result, cost) {#name, Result::result, cost, ~0u},
 #include "mf_ops.def"
 };
 
@@ -137,6 +149,7 @@ inline constexpr ScanSpec kScans[] = {
 constexpr const ElementwiseSpec& spec(Binary op) { return kBinary[static_cast<int>(op)]; }
 constexpr const ScanSpec& spec(Scan op) { return kScans[static_cast<int>(op)]; }
 constexpr const ElementwiseSpec& spec(Unary op) { return kUnary[static_cast<int>(op)]; }
+constexpr const ElementwiseSpec& spec(Ternary op) { return kTernary[static_cast<int>(op)]; }
 constexpr const ReductionSpec& spec(Reduction op) { return kReductions[static_cast<int>(op)]; }
 
 // NumPy's result dtype of an op for one input dtype.
@@ -144,5 +157,6 @@ constexpr DType result_dtype(Binary op, DType in) { return result_dtype(spec(op)
 constexpr DType result_dtype(Unary op, DType in) { return result_dtype(spec(op).result, in); }
 constexpr DType result_dtype(Reduction op, DType in) { return result_dtype(spec(op).result, in); }
 constexpr DType result_dtype(Scan op, DType in) { return result_dtype(spec(op).result, in); }
+constexpr DType result_dtype(Ternary op, DType in) { return result_dtype(spec(op).result, in); }
 
 }  // namespace mf

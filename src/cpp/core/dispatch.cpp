@@ -38,6 +38,7 @@ void fill(KernelTable& into, const KernelTable& from) {
     if (!into.level) into.level = from.level;
     fill_slots(into.binary, from.binary);
     fill_slots(into.unary, from.unary);
+    fill_slots(into.ternary, from.ternary);
     fill_slots(into.row, from.row);
     fill_slots(into.slab, from.slab);
     fill_slots(into.dot, from.dot);

@@ -194,6 +194,18 @@ struct MomentFamily {
     }
 };
 
+// any, all, count_nonzero: SumFamily's states, i the nonzero elements, count
+// all the elements (select_kernels.hpp); finished by variant.
+template <class T>
+struct CountFamily : SumFamily<T> {
+    using State = SumState;
+    static void finish(const State& s, const Context& c, char* out) {
+        if (c.variant == Variant::High) store(out, uint8_t(s.i != 0));                    // any
+        else if (c.variant == Variant::Low) store(out, uint8_t(double(s.i) == s.count));  // all
+        else store(out, int64_t(s.i));                                                   // count
+    }
+};
+
 // Merges states in the order they are added, pairwise (a binary counter):
 // the error of a long sum grows with log(n), not n.
 template <class F>
@@ -443,6 +455,8 @@ Reported run_family(const ReduceCall& call) {
         case Family::Prod: return run<T, ProdFamily<T>>(call, spec, flags);
         case Family::Extreme: return run<T, ExtremeFamily<T>>(call, spec, flags);
         case Family::Arg: return run<T, ArgFamily<T>>(call, spec, flags);
+        case Family::Logical:
+        case Family::Count: return run<T, CountFamily<T>>(call, spec, flags);
         case Family::Moments: break;
     }
     return run<T, MomentFamily<T>>(call, spec, flags);

@@ -9,7 +9,7 @@
 namespace mf {
 
 constexpr int kMaxDims = 64;      // NumPy 2's NPY_MAXDIMS
-constexpr int kMaxOperands = 3;   // two inputs and an output
+constexpr int kMaxOperands = 4;   // three inputs (where, clip) and an output
 
 struct Space {
     int ndim = 0;
@@ -41,7 +41,8 @@ template <class Row>
 void for_each_run(const Space& s, int64_t begin, int64_t end, const Row& row) {
     if (begin >= end) return;
     if (s.ndim == 0) {
-        char* p[kMaxOperands] = {s.data[0], s.data[1], s.data[2]};
+        char* p[kMaxOperands];
+        for (int o = 0; o < kMaxOperands; ++o) p[o] = s.data[o];
         row(p, int64_t(1), int64_t(0));
         return;
     }

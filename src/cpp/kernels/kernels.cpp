@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -44,6 +45,7 @@ namespace {
 #include "elementwise_kernels.hpp"
 #include "integer_kernels.hpp"
 #include "compare_kernels.hpp"
+#include "select_kernels.hpp"
 #include "reduce_kernels.hpp"
 
 #if defined(MF_LEVEL_BASELINE)
@@ -93,6 +95,16 @@ constexpr void set_unary(KernelTable& t, Unary op) {
                              [](auto tag) { return unary_loops<Op, decltype(tag)>(); });
 }
 
+// A ternary op's loops (where, clip: no arithmetic) for every dtype of DType, so
+// that the enum's dtypes are theirs as soon as they are compiled.
+template <class Op, Result R, int... D>
+constexpr void set_ternary(KernelTable& t, Ternary op, std::integer_sequence<int, D...>) {
+    static_assert((std::is_same_v<typename Op::template Out<typename CType<DType(D)>::type>,
+                                  ResultOf<R, typename CType<DType(D)>::type>> && ...),
+                  "a ternary functor's Out<T> differs from its op table row's result rule");
+    ((t.ternary[static_cast<int>(op)][D] = ternary_loop<Op, typename CType<DType(D)>::type>), ...);
+}
+
 // Every family for dtype D, read as T (bool as its bytes: uint8_t).
 template <class T, DType D>
 constexpr void set_reductions(KernelTable& t) {
@@ -107,6 +119,10 @@ constexpr void set_reductions(KernelTable& t) {
     t.slab[static_cast<int>(Family::Extreme)][d] = extreme_slab<T>;
     t.slab[static_cast<int>(Family::Arg)][d] = arg_slab<T>;
     t.slab[static_cast<int>(Family::Moments)][d] = moments_slab<T>;
+    for (Family f : {Family::Logical, Family::Count}) {  // any, all; count_nonzero
+        t.row[static_cast<int>(f)][d] = count_row<T>;
+        t.slab[static_cast<int>(f)][d] = count_slab<T>;
+    }
     t.dot[d] = dot_row<T>;
 }
 
@@ -122,6 +138,8 @@ constexpr KernelTable make_part() {
 #elif MF_PART == MF_PART_UNARY
 #define MF_UNARY(name, Functor, result, cost, dtypes) \
     set_unary<Functor, Result::result, dtypes>(t, Unary::name);
+#define MF_TERNARY(name, Functor, result, cost) \
+    set_ternary<Functor, Result::result>(t, Ternary::name, std::make_integer_sequence<int, kNumDTypes>{});
 #endif
 #include "mf_ops.def"
 #if MF_PART == MF_PART_REDUCE

@@ -29,6 +29,9 @@ struct UnaryLoops {
     UnaryFn v = nullptr, v_nt = nullptr;
 };
 
+// One run of a ternary op (where, clip): p = {out, a, b, c}, byte strides s.
+using TernaryFn = void (*)(char* const* p, const int64_t* s, int64_t n);
+
 // Reduce x[0, n) into *state (overwritten). flags: KernelFlags.
 using RowFn = void (*)(const void* x, int64_t n, int flags, void* state);
 
@@ -54,6 +57,7 @@ struct KernelTable {
     const char* level;
     BinaryLoops binary[kNumBinary][kNumDTypes];  // null for bool
     UnaryLoops unary[kNumUnary][kNumDTypes];
+    TernaryFn ternary[kNumTernary > 0 ? kNumTernary : 1][kNumDTypes];
     RowFn row[kNumFamilies][kNumDTypes];
     SlabFn slab[kNumFamilies][kNumDTypes];
     DotFn dot[kNumDTypes];

@@ -122,6 +122,15 @@ __all__ = [
     'logical_xor',
     'logical_not',
     'dot',
+    'where',
+    'clip',
+    'any',
+    'all',
+    'count_nonzero',
+    'diff',
+    'vecdot',
+    'isclose',
+    'allclose',
     'acos',
     'acosh',
     'asin',
@@ -1022,6 +1031,84 @@ def logical_not(
     backend: str | None = None,
 ) -> Any: ...
 def dot(a: ArrayLike, b: ArrayLike, out: Any = None, *, backend: str | None = None) -> Any: ...
+def where(
+    condition: ArrayLike,
+    x: ArrayLike = ...,
+    y: ArrayLike = ...,
+    /,
+    *,
+    backend: str | None = None,
+) -> Any: ...
+def clip(
+    a: ArrayLike,
+    a_min: ArrayLike | None = ...,
+    a_max: ArrayLike | None = ...,
+    out: Any = None,
+    *,
+    min: ArrayLike | None = ...,
+    max: ArrayLike | None = ...,
+    backend: str | None = None,
+) -> Any: ...
+def any(
+    a: ArrayLike,
+    axis: int | tuple[int, ...] | None = None,
+    out: Any = None,
+    *,
+    keepdims: bool = False,
+    where: ArrayLike = True,
+    backend: str | None = None,
+) -> Any: ...
+def all(
+    a: ArrayLike,
+    axis: int | tuple[int, ...] | None = None,
+    out: Any = None,
+    *,
+    keepdims: bool = False,
+    where: ArrayLike = True,
+    backend: str | None = None,
+) -> Any: ...
+def count_nonzero(
+    a: ArrayLike,
+    axis: int | tuple[int, ...] | None = None,
+    *,
+    keepdims: bool = False,
+    backend: str | None = None,
+) -> Any: ...
+def diff(
+    a: ArrayLike,
+    n: int = 1,
+    axis: int | tuple[int, ...] | None = -1,
+    prepend: ArrayLike = ...,
+    append: ArrayLike = ...,
+    *,
+    backend: str | None = None,
+) -> Any: ...
+def vecdot(
+    x1: ArrayLike,
+    x2: ArrayLike,
+    out: Any = None,
+    *,
+    axis: int | tuple[int, ...] | None = -1,
+    backend: str | None = None,
+) -> Any: ...
+def isclose(
+    a: ArrayLike,
+    b: ArrayLike,
+    rtol: ArrayLike = 1e-05,
+    atol: ArrayLike = 1e-08,
+    equal_nan: bool = False,
+    *,
+    backend: str | None = None,
+) -> Any: ...
+def allclose(
+    a: ArrayLike,
+    b: ArrayLike,
+    rtol: ArrayLike = 1e-05,
+    atol: ArrayLike = 1e-08,
+    equal_nan: bool = False,
+    *,
+    backend: str | None = None,
+) -> Any: ...
 
 acos = arccos
 acosh = arccosh

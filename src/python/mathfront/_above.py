@@ -206,6 +206,41 @@ def _free_inputs(op: Op, keys) -> tuple:
         return tuple(op.reference.resolve_dtypes((*keys, None))[:len(keys)])
     except TypeError:
         return ()
+def ternary(op: Op, run, call, later: dict, plain_of=None):
+    """where, clip: clip's bounds (left out, None, ``min=``/``max=``: NumPy's rules) as
+    three operands, and NumPy's looser ``out`` (a dtype ``same_kind`` allows, a shape
+    the operands broadcast to), around the engine's plain call."""
+    n = op.arity
+    operands, out = list(call[:n]), _out_array(op, call[n])
+    on_device = any(_checks.is_device_array(x) for x in (*operands, out))
+    if not on_device:
+        operands = [x if x is None or x is NO_VALUE else _host(x) for x in operands]
+    if op.optional and not op.missing:  # clip's bounds
+        lo, hi = _checks.clip_bounds(*operands[1:], later.get("min", NO_VALUE),
+                                     later.get("max", NO_VALUE))
+        operands = list(_checks.bounded(op, operands[0], lo, hi, _dtype_of))
+    if out is None:
+        return run(*operands, None)
+    keys = tuple(_checks.operand_type(x) if type(x) in _checks.PY_SCALARS else _dtype_of(x)
+                 for x in operands)
+    dtype = _checks.result_dtype(op, keys)
+    shape = _checks.broadcast_shape(
+        [() if type(x) in _checks.PY_SCALARS else tuple(x.shape) for x in operands])
+    if _dtype_of(out) == dtype and tuple(out.shape) == shape:
+        return run(*operands, out)
+    if _checks.broadcast_shape([shape, tuple(out.shape)]) != tuple(out.shape):
+        raise ValueError(
+            f"non-broadcastable output operand with shape {_checks.fmt_shape(out.shape)} "
+            f"doesn't match the broadcast shape {_checks.fmt_shape(shape)}")
+    if not np.can_cast(dtype, _dtype_of(out), "same_kind"):
+        raise _checks.cast_refused(op, dtype, _dtype_of(out))
+    if not on_device and not out.flags.writeable:
+        raise ValueError("output array is read-only")  # NumPy's words
+    result = run(*operands, None)
+    if on_device:
+        return _into(result, out)
+    np.copyto(out, result, casting="unsafe")
+    return out
 
 
 def _dtype_of(x) -> np.dtype:
@@ -426,7 +461,8 @@ def _empty(op: Op, x, axis) -> bool:
 def _masked(op: Op, run, x, axis, keepdims, mask, initial, extra, plain_of):
     """The reduction of the elements ``mask`` keeps, on the engine's kernel."""
     family = op.family
-    if family in ("sum", "prod") and op.variant == "plain":
+    if family in ("sum", "prod", "logical", "count") and op.variant != "mean":
+        # (any, all: the identity False/True stands for the masked elements)
         return run(np.where(mask, x, _like(x, op.identity)), axis, keepdims, None, *extra)
     if family == "extreme":
         # initial= stands for the masked elements; _with_initial adds it once more.

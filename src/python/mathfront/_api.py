@@ -10,7 +10,17 @@ seam and nothing else.
 from __future__ import annotations
 
 from . import _dispatch
-from ._ops import ALIASES, DOT, ELEMENTWISE_LATER, KEYWORD_DEFAULTS, OPS, REDUCTION, SCAN, Op
+from ._ops import (
+    ALIASES,
+    DOT,
+    ELEMENTWISE_LATER,
+    KEYWORD_DEFAULTS,
+    NO_VALUE,
+    OPS,
+    REDUCTION,
+    SCAN,
+    Op,
+)
 
 #: NumPy's names for the operands, by kind; ufuncs take theirs by position only.
 _OPERANDS = {"unary": ("x", "/"), "binary": ("x1", "x2", "/"), REDUCTION: ("a",),
@@ -18,12 +28,23 @@ _OPERANDS = {"unary": ("x", "/"), "binary": ("x1", "x2", "/"), REDUCTION: ("a",)
 
 
 def _operands(op: Op) -> tuple[str, ...]:
-    """The operands' parameters; the Array API's signatures take ``x`` by position only."""
+    """The operands' parameters; the Array API's signatures take theirs by position only."""
+    if op.operands:
+        return (*op.operands, "/") if op.standard else op.operands
     if op.standard:
         return ("x", "/")
     if op.elementwise and op.later != ELEMENTWISE_LATER:  # np.round: a function, not a ufunc
         return ("a",)
     return _OPERANDS[op.kind]
+
+
+def _operand_parameters(op: Op) -> tuple[str, ...]:
+    """The operands in the signature; optional ones default to NumPy's <no value>."""
+    names = _operands(op)
+    first_optional = op.arity - op.optional
+    named = [p for p in names if p != "/"]
+    return tuple(p if p == "/" or named.index(p) < first_optional else f"{p}=NO_VALUE"
+                 for p in names)
 
 _PARAM_DOCS = {
     "axis": "axis : None, int or tuple of ints\n    Axes to reduce over; None reduces all.",
@@ -59,6 +80,14 @@ _PARAM_DOCS = {
         "    Decimal places to round to (negative: to the left of the point), as np.round."
     ),
     "correction": "correction : float\n    The Array API's name for ``ddof``.",
+    "min": "min : array_like, optional\n    NumPy 2.1's name for ``a_min`` (not beside it).",
+    "max": "max : array_like, optional\n    NumPy 2.1's name for ``a_max`` (not beside it).",
+    "n": "n : int\n    How many times to take differences (0: the input itself).",
+    "prepend": "prepend : array_like, optional\n    Values put before ``a`` along axis first.",
+    "append": "append : array_like, optional\n    Values put after ``a`` along axis first.",
+    "rtol": "rtol : array_like\n    The relative tolerance (times abs(b)).",
+    "atol": "atol : array_like\n    The absolute tolerance.",
+    "equal_nan": "equal_nan : bool\n    Whether NaN in a and NaN in b count as equal.",
     "backend": (
         "backend : str, optional\n"
         "    'auto', 'numpy', 'cpp', 'cuda' or a registered backend; takes\n"
@@ -70,16 +99,20 @@ _PARAM_DOCS = {
 #: Parameters whose meaning differs by kind.
 _KIND_DOCS = {SCAN: {"axis": (
     "axis : None or int\n    The axis to accumulate along; None: the flattened array"
-    " (cumulative_sum/\n    cumulative_prod: only for arrays of at most one dimension).")}}
+    " (cumulative_sum/\n    cumulative_prod: only for arrays of at most one dimension).")},
+    "composite": {"axis": "axis : int\n    The axis along which to compute (default -1)."}}
 
 
 def _docstring(op: Op) -> str:
     operands = ", ".join(p for p in _operands(op) if p != "/")
     docs = {**_PARAM_DOCS, **_KIND_DOCS.get(op.kind, {})}
     operand_doc = f"{operands} : array_like or device array"
-    if op.kind == "binary":
+    if op.kind in ("binary", "ternary") or op.arity > 1:
         operand_doc += "\n    Operands; they broadcast together. Python scalars are weak (NumPy 2)."
-    params = "\n".join([operand_doc, *(docs[k] for k in (*op.keywords, "backend"))])
+    if op.optional and not op.missing:
+        operand_doc += "\n    A bound left out or None is no bound."
+    shown = [k for k in op.keywords if k not in op.hidden]
+    params = "\n".join([operand_doc, *(docs[k] for k in (*shown, "backend"))])
     return (
         f"{op.summary}\n\n"
         f"Gives the dtype, shape and values of ``numpy.{op.reference.__name__}``.\n\n"
@@ -89,9 +122,11 @@ def _docstring(op: Op) -> str:
 
 def signature_source(op: Op) -> str:
     """The parameter list of the op's public function, as source."""
-    default = "DEFAULTS[{!r}]".format
+    def default(k):
+        return f"DEFAULTS[{k!r}]" if k not in dict(op.defaults) else repr(op.default(k))
+
     return ", ".join((
-        *_operands(op),
+        *_operand_parameters(op),
         *(f"{k}={default(k)}" for k in op.positional),
         "*",
         *(f"{k}={default(k)}" for k in op.keyword_only),
@@ -101,15 +136,22 @@ def signature_source(op: Op) -> str:
 
 def make_function(op: Op):
     # The kernel protocol's order (op.keywords), not the signature's.
-    args = ", ".join((*(p for p in _operands(op) if p != "/"), *op.keywords))
+    # Keywords NumPy's signature lacks (op.hidden) are passed at their defaults.
+    args = ", ".join((*(p for p in _operands(op) if p != "/"),
+                      *(f"DEFAULTS[{k!r}]" if k in op.hidden else k for k in op.keywords)))
+    check = ""
+    if op.missing:  # optional operands whose absence is an error (where's x and y)
+        left_out = " or ".join(f"{p} is NO_VALUE" for p in op.operands[op.arity - op.optional:])
+        check = f"    if {left_out}:\n        raise TypeError(MISSING)\n"
     source = (
-        f"def {op.name}({signature_source(op)}):\n"
+        f"def {op.name}({signature_source(op)}):\n{check}"
         f"    return (scope().selection if backend is None\n"
         f"            else scope().named[backend]).{op.name}({args})\n"
     )
     # The defaults are KEYWORD_DEFAULTS' own objects: the C entries know a
     # keyword left at its default by identity.
-    namespace = {"scope": _dispatch.scope, "DEFAULTS": KEYWORD_DEFAULTS}
+    namespace = {"scope": _dispatch.scope, "DEFAULTS": KEYWORD_DEFAULTS, "NO_VALUE": NO_VALUE,
+                 "MISSING": op.missing}
     exec(compile(source, f"<mathfront.{op.name}>", "exec"), namespace)
     fn = namespace[op.name]
     fn.__module__ = "mathfront"

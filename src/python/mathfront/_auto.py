@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _checks, _keywords, _registry
 from ._errors import BackendUnavailableError, backend_unavailable
-from ._ops import Op
+from ._ops import COMPOSITE, Op
 from .backends.cpp_backend import CppBackend
 
 AUTO = "auto"
@@ -99,7 +99,7 @@ def _front(op: Op):
         key=lambda b: (not b.auto_prefers(op), -b.priority),
     ):
         if backend.unavailable_reason() is None:
-            if (isinstance(backend, CppBackend) and backend.dtypes(op)
+            if (isinstance(backend, CppBackend) and backend.dtypes(op) and op.kind != COMPOSITE
                     and _keywords.takes_every_call(op, backend)):
                 return backend
             return None

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ._ops import REDUCTION, SCAN, Op
+from ._ops import NO_VALUE, REDUCTION, SCAN, Op
 
 #: Python scalar types that NumPy 2 treats as "weak" in promotion.
 PY_SCALARS = (bool, int, float, complex)
@@ -241,8 +241,8 @@ def involved_dtypes(op: Op, args) -> list[np.dtype]:
     """
     dtypes = []
     for x in args[: op.arity]:
-        if type(x) in (bool, int, float):
-            continue
+        if type(x) in (bool, int, float) or x is None or x is NO_VALUE:
+            continue  # (None, NO_VALUE: clip's bounds left out)
         if not isinstance(x, np.ndarray) and has_own_semantics(x):
             continue  # its dtype (pandas' Int64...) is its own protocols' business
         dtype = getattr(x, "dtype", None)
@@ -328,6 +328,71 @@ def real_ddof(op: Op, ddof) -> float:
     if isinstance(ddof, (numbers.Real, np.bool_)):
         return float(ddof)
     raise TypeError(f"mathfront.{op.name}: ddof must be a real number, got {ddof!r}")
+
+
+def clip_bounds(a_min, a_max, min_, max_) -> tuple:
+    """clip's bounds from ``a_min``/``a_max`` or NumPy 2.1's ``min``/``max`` (NO_VALUE:
+    not given), as NumPy's ``clip`` takes them, in its words; None: no bound."""
+    if a_min is NO_VALUE and a_max is NO_VALUE:
+        return (None if min_ is NO_VALUE else min_), (None if max_ is NO_VALUE else max_)
+    for name, bound in (("a_min", a_min), ("a_max", a_max)):
+        if bound is NO_VALUE:
+            raise TypeError(f"clip() missing 1 required positional argument: '{name}'")
+    if min_ is not NO_VALUE or max_ is not NO_VALUE:
+        raise ValueError("Passing `min` or `max` keyword argument when `a_min` and `a_max` "
+                         "are provided is forbidden.")
+    return a_min, a_max
+
+
+def _extremes(dtype: np.dtype) -> tuple:
+    """The lowest and highest values of ``dtype``, as weak Python scalars (they take
+    the other operands' dtype, on the host and on the device alike)."""
+    if dtype.kind == "f":
+        return -math.inf, math.inf
+    if dtype.kind == "b":
+        return False, True
+    info = np.iinfo(dtype)
+    return int(info.min), int(info.max)
+
+
+def bounded(op: Op, a, lo, hi, dtype_of) -> tuple:
+    """clip's three operands with a missing bound (None) made the result dtype's
+    extreme (-inf, the lowest integer...), which clips nothing: clip(a, lowest, hi)
+    is NumPy's minimum(a, hi), NaN and -0 included. A Python int bound beyond an
+    integer ``a``'s range is no bound either (NumPy 2's clip, NEP 50). ``dtype_of``
+    gives an array's dtype (host or device)."""
+    def key(x):
+        return type(x) if type(x) in PY_SCALARS else dtype_of(x)
+
+    a_key = key(a)
+    if isinstance(a_key, np.dtype) and a_key.kind in "iu":
+        info = np.iinfo(a_key)
+        lo = None if type(lo) is int and lo <= info.min else lo
+        hi = None if type(hi) is int and hi >= info.max else hi
+    bounds = [b if b is None or type(b) in PY_SCALARS or hasattr(b, "dtype") else np.asarray(b)
+              for b in (lo, hi)]
+    if bounds[0] is None and bounds[1] is None and dtype_of_key(a_key).kind == "b":
+        np.positive(np.zeros(1, bool))  # NumPy's clip is positive(a) here: its TypeError
+    keys = [a_key, *(a_key if b is None else key(b) for b in bounds)]
+    dtype = result_dtype(op, tuple(keys))
+    extremes = _extremes(dtype)
+    return (a, *(extremes[i] if b is None else b for i, b in enumerate(bounds)))
+
+
+def cast_refused(op: Op, dtype, out_dtype) -> TypeError:
+    """NumPy's error for a result it may not cast to ``out`` (``same_kind``), from its
+    own ufunc (clip's is numpy._core.umath.clip), in its words."""
+    from numpy._core import umath
+
+    ufunc = getattr(umath, op.name, None)
+    if isinstance(ufunc, np.ufunc):
+        samples = [np.zeros(1, dtype)] * ufunc.nin
+        try:
+            ufunc(*samples, out=np.zeros(1, out_dtype))
+        except TypeError as e:
+            return e
+    return TypeError(f"Cannot cast ufunc '{op.name}' output from {np.dtype(dtype)!r} to "
+                     f"{np.dtype(out_dtype)!r} with casting rule 'same_kind'")
 
 
 class Call:

@@ -30,7 +30,8 @@ def _call_of(fn, op: Op, args, kwargs) -> tuple:
         raise TypeError(f"mathfront.{op.name}: {e}") from None
     bound.apply_defaults()
     values = list(bound.arguments.values())
-    return (*values[: op.arity], *(bound.arguments[k] for k in op.keywords))
+    # (keywords NumPy's signature lacks, Op.hidden, at their defaults)
+    return (*values[: op.arity], *(bound.arguments.get(k, op.default(k)) for k in op.keywords))
 
 
 def explain(fn, *args, **kwargs) -> Explanation:

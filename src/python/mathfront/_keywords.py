@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import _above, _checks
-from ._ops import DOT, KEYWORD_DEFAULTS, REDUCTION, SCAN, Op
+from ._ops import COMPOSITE, DOT, KEYWORD_DEFAULTS, NO_VALUE, REDUCTION, SCAN, TERNARY, Op
 
 #: Listed in ``Backend.keywords``: the backend's kernels take NumPy's ``out``
 #: themselves (another dtype, a larger shape); without it they see only an
@@ -32,6 +32,8 @@ ABOVE_ENGINES: dict[str, Callable] = {
     REDUCTION: _above.reduction,
     DOT: _above.as_given,
     SCAN: _above.scan,
+    TERNARY: _above.ternary,
+    COMPOSITE: _above.as_given,
 }
 
 
@@ -46,6 +48,7 @@ def wrap(op: Op, kernel: Callable, received: tuple[str, ...] = (), plain_of=None
     handled = [(n + op.keywords.index(k), k) for k in op.later if k not in received]
     kept = [n + op.keywords.index(k) for k in op.later if k in received]
     handler = ABOVE_ENGINES[op.kind]
+    optional = range(n - op.optional, n)  # operands that may be left out (clip's bounds)
 
     def plain(other: Op):
         whole = plain_of(other)
@@ -55,7 +58,11 @@ def wrap(op: Op, kernel: Callable, received: tuple[str, ...] = (), plain_of=None
     def adapted(*args):
         later = {k: args[i] for i, k in handled if _above.given(k, args[i])}
         keep = [args[i] for i in kept]
-        if not later and args[out_at] is None:
+        # (clip's bounds left out, None, or Python ints, which NumPy drops beyond an
+        # integer a's range: resolved by the handler)
+        if not later and args[out_at] is None and not any(
+                args[i] is None or args[i] is NO_VALUE or type(args[i]) is int
+                for i in optional):
             return kernel(*args[:plain_len], *keep)
         _refuse_own_semantics(op, backend, args[:n], args[out_at])
         return handler(op, lambda *call: kernel(*call, *keep), args[:plain_len], later, plain)
@@ -79,8 +86,8 @@ def takes_every_call(op: Op, backend) -> bool:
 
 def adapt(op: Op, backend, kernel: Callable) -> Callable:
     """``kernel`` (taking what ``backend`` receives) as a callable taking the op's whole call."""
-    if takes_every_call(op, backend):
-        return kernel
+    if takes_every_call(op, backend) or op.kind == COMPOSITE:
+        return kernel  # (a composite's parts are adapted themselves: Backend.composite)
     later = backend.received_keywords(op)[len(op.protocol_keywords):]
     return wrap(op, kernel, later, lambda other: adapt(other, backend, backend.kernel(other)),
                 backend.name)

@@ -28,6 +28,12 @@ DOT = "dot"
 #: Cumulative ops (cumsum, cumulative_sum...): one result per element, the running
 #: combination along one axis (None: the flattened array).
 SCAN = "scan"
+#: where, clip: three operands broadcast together, one result per element (a C++ loop
+#: over three strided operands, a CUDA kernel).
+TERNARY = "ternary"
+#: diff, vecdot, isclose, allclose: written once, above the engines, from other ops'
+#: kernels of the same backend (``Op.parts``), so device arrays stay on the device.
+COMPOSITE = "composite"
 
 # --- result-type rules: the result's dtype for one input dtype T -------------------------
 #: T itself.
@@ -50,7 +56,7 @@ BOOL = "bool"
 RESULT_RULES = (SAME, FLOAT, INEXACT, NUMERIC, WIDE, INDEX, BOOL)
 
 # --- reduction families (how values combine) and variants (how they finish) -------------
-FAMILIES = ("sum", "prod", "extreme", "arg", "moments")
+FAMILIES = ("sum", "prod", "extreme", "arg", "moments", "logical", "count")
 VARIANTS = ("plain", "mean", "low", "high", "var", "std")
 
 # --- tolerances: how far an engine may be from NumPy (tests and verify mode) ------------
@@ -132,6 +138,14 @@ KEYWORD_DEFAULTS = {
     "correction": NO_VALUE,
     "include_initial": False,
     "decimals": 0,
+    "min": NO_VALUE,
+    "max": NO_VALUE,
+    "n": 1,
+    "prepend": NO_VALUE,
+    "append": NO_VALUE,
+    "rtol": 1e-05,
+    "atol": 1e-08,
+    "equal_nan": False,
 }
 
 #: Keywords that NumPy's signatures also take by position, in NumPy's order;
@@ -184,10 +198,32 @@ class Op:
     #: The Array API's signature rather than NumPy's: the operand ``x`` by position
     #: only, every keyword by name (cumulative_sum; NumPy 2 adopted it as it is).
     standard: bool = False
+    #: The operands' names, where they are not the kind's (where, clip, composites).
+    operands: tuple[str, ...] = ()
+    #: How many trailing operands may be left out (NumPy's <no value>: clip's bounds;
+    #: where's x and y, refused with a TypeError: see ``missing``).
+    optional: int = 0
+    #: What leaving an optional operand out means: "" (allowed) or the TypeError's text.
+    missing: str = ""
+    #: Keywords of the kernel protocol that NumPy's signature lacks (where's and
+    #: count_nonzero's out): kernels receive them at their defaults.
+    hidden: tuple[str, ...] = ()
+    #: Composites: their keywords' defaults where they are not KEYWORD_DEFAULTS'
+    #: (diff's axis=-1), the keywords taken by name only, and the ops they are made of
+    #: (an engine computes a composite for the dtypes all of those take).
+    defaults: tuple[tuple[str, object], ...] = ()
+    by_name: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
 
     @property
     def arity(self) -> int:
-        return 2 if self.kind in (BINARY, DOT) else 1
+        if self.operands:
+            return len(self.operands)
+        return 2 if self.kind in (BINARY, DOT) else 3 if self.kind == TERNARY else 1
+
+    def default(self, keyword: str):
+        """The default of one of the op's keywords."""
+        return dict(self.defaults).get(keyword, KEYWORD_DEFAULTS.get(keyword))
 
     @property
     def elementwise(self) -> bool:
@@ -205,6 +241,8 @@ class Op:
             return ("axis", "keepdims", "out", *self.extra)
         if self.kind == SCAN:
             return ("axis", *self.extra, "out")  # NumPy's order
+        if self.kind == COMPOSITE:
+            return self.extra  # NumPy's order
         return ("out",)
 
     @property
@@ -217,14 +255,18 @@ class Op:
         """The keywords NumPy's signature takes by position too, in its order."""
         if self.elementwise:  # ufuncs: out only (dtype=, where=... by name); np.round:
             return tuple(k for k in ("decimals", "out") if k in self.keywords)  # decimals, out
+        if self.kind == TERNARY:
+            return tuple(k for k in ("out",) if k not in self.hidden)
+        if self.kind == COMPOSITE:  # (vecdot, a gufunc: x1, x2, /, out=None, *, axis)
+            return tuple(k for k in self.extra if k not in self.by_name and k not in self.hidden)
         if self.standard:
             return ()
-        return tuple(k for k in POSITIONAL_KEYWORDS if k in self.keywords)
+        return tuple(k for k in POSITIONAL_KEYWORDS if k in self.keywords and k not in self.hidden)
 
     @property
     def keyword_only(self) -> tuple[str, ...]:
         """The keywords NumPy's signature takes by name only, in its order."""
-        return tuple(k for k in self.keywords if k not in self.positional)
+        return tuple(k for k in self.keywords if k not in self.positional and k not in self.hidden)
 
     @property
     def reference(self):
@@ -242,25 +284,27 @@ def _unary(name, summary, numpy_name="", **facts) -> Op:
     return Op(name, UNARY, summary, numpy_name, later=ELEMENTWISE_LATER, **facts)
 
 
-_REDUCTION_RESULT = {"sum": WIDE, "prod": WIDE, "extreme": SAME, "arg": INDEX, "moments": FLOAT}
+_REDUCTION_RESULT = {"sum": WIDE, "prod": WIDE, "extreme": SAME, "arg": INDEX, "moments": FLOAT,
+                     "logical": BOOL, "count": INDEX}
 _REDUCTION_TOLERANCE = {"sum": SUM, "prod": PRODUCT, "extreme": EXACT_ANY_ZERO, "arg": EXACT,
-                        "moments": MOMENTS}
+                        "moments": MOMENTS, "logical": EXACT, "count": EXACT}
 _NAN = float("nan")
 
 
 #: NumPy's keywords beyond protocol 1, by reduction family (variant for mean).
 _REDUCTION_LATER = {"sum": ("initial", "where"), "prod": ("initial", "where"),
                     "mean": ("where",), "extreme": ("initial", "where"), "arg": (),
-                    "moments": ("dtype", "where", "mean", "correction")}
+                    "moments": ("dtype", "where", "mean", "correction"), "logical": ("where",),
+                    "count": ()}
 
 
 def _reduction(name, summary, family, variant="plain", *extra, skips_nan=False,
-               identity=None) -> Op:
+               identity=None, **facts) -> Op:
     result = FLOAT if variant == "mean" else _REDUCTION_RESULT[family]
     later = _REDUCTION_LATER["mean" if variant == "mean" else family]
     return Op(name, REDUCTION, summary, extra=extra, later=later, result=result, family=family,
               variant=variant, skips_nan=skips_nan, identity=identity,
-              tolerance=_REDUCTION_TOLERANCE[family], dtypes=ALL_DTYPES)
+              tolerance=_REDUCTION_TOLERANCE[family], dtypes=ALL_DTYPES, **facts)
 
 
 def _scan(name, summary, family, *, standard=False) -> Op:
@@ -271,6 +315,12 @@ def _scan(name, summary, family, *, standard=False) -> Op:
               later=("include_initial",) if standard else (), result=WIDE, family=family,
               identity=0.0 if family == "sum" else 1.0, standard=standard,
               tolerance=_REDUCTION_TOLERANCE[family], dtypes=ALL_DTYPES)
+
+
+#: NumPy 2's isclose: less_equal(abs(x - y), atol + rtol * abs(y)) & isfinite(y) | (x == y)
+#: (| isnan(x) & isnan(y) with equal_nan), y cast to a float type first.
+_CLOSE_PARTS = ("subtract", "abs", "multiply", "add", "less_equal", "isfinite", "equal",
+                "logical_and", "logical_or", "isnan")
 
 
 OPS: tuple[Op, ...] = (
@@ -438,6 +488,33 @@ OPS: tuple[Op, ...] = (
     _unary("logical_not", "Truth of NOT x, element-wise.", result=BOOL, dtypes=ALL_DTYPES),
     Op("dot", DOT, "Inner product of two 1-D vectors.", family="sum", identity=0.0,
        tolerance=SUM, dtypes=ALL_DTYPES),
+    # --- issue 13, kinds (i13-kinds): where, clip, any, all, count_nonzero, composites ---
+    Op("where", TERNARY, "x where condition is true, else y, element-wise (broadcast).",
+       operands=("condition", "x", "y"), optional=2, hidden=("out",), standard=True,
+       missing="mathfront.where needs three arguments (condition, x, y); for the indices of "
+               "the true elements use numpy.nonzero", dtypes=ALL_DTYPES),
+    Op("clip", TERNARY, "a limited to [a_min, a_max], element-wise; None: no bound.",
+       operands=("a", "a_min", "a_max"), optional=2, later=("min", "max"),
+       dtypes=ALL_DTYPES, tolerance=EXACT_ANY_ZERO),  # NumPy's loops differ on a -0/+0 tie
+    _reduction("any", "Whether any element is true (nonzero; NaN is true) over the given axes.",
+               "logical", "high", identity=0.0),
+    _reduction("all", "Whether every element is true (nonzero; NaN is true) over the given axes.",
+               "logical", "low", identity=1.0),
+    _reduction("count_nonzero", "Number of nonzero elements (NaN counts) over the given axes.",
+               "count", hidden=("out",), identity=0.0),
+    Op("diff", COMPOSITE, "n-th discrete difference along an axis (a[i+1] - a[i], n times).",
+       operands=("a",), extra=("n", "axis", "prepend", "append", "out"), hidden=("out",),
+       defaults=(("axis", -1),), parts=("subtract",)),
+    Op("vecdot", COMPOSITE, "Vector dot product along an axis (broadcast), real dtypes.",
+       operands=("x1", "x2"), extra=("out", "axis"), defaults=(("axis", -1),), standard=True,
+       by_name=("axis",),
+       parts=("multiply", "sum"), tolerance=SUM),
+    Op("isclose", COMPOSITE, "Whether a and b are equal within a tolerance, element-wise.",
+       operands=("a", "b"), extra=("rtol", "atol", "equal_nan", "out"), hidden=("out",),
+       result=BOOL, parts=_CLOSE_PARTS),
+    Op("allclose", COMPOSITE, "Whether a and b are equal within a tolerance everywhere.",
+       operands=("a", "b"), extra=("rtol", "atol", "equal_nan", "out"), hidden=("out",),
+       result=BOOL, parts=(*_CLOSE_PARTS, "all")),
 )
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}

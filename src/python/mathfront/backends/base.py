@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection
 import numpy as np
 
 from .._errors import unsupported_dtype
-from .._ops import Op
+from .._ops import BY_NAME, Op
 
 
 class Backend(abc.ABC):
@@ -89,6 +89,26 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def kernel(self, op: Op) -> Callable:
         """The callable computing ``op`` (see the class docstring)."""
+
+    def composite_dtypes(self, op: Op) -> frozenset[str]:
+        """A composite op's dtypes (``Op.parts``): those every one of its parts takes here."""
+        parts = [BY_NAME.get(name) for name in op.parts]
+        if None in parts:  # a part not in the table yet
+            return frozenset()
+        dtypes = frozenset(op.dtypes)
+        for part in parts:
+            dtypes &= frozenset(self.dtypes(part))
+        return dtypes
+
+    def composite(self, op: Op) -> Callable:
+        """A composite op's kernel (``mathfront._composite``), from this backend's own
+        kernels of its parts: device arrays stay on the device."""
+        from .. import _composite, _keywords
+
+        def part(other: Op):
+            return _keywords.adapt(other, self, self.kernel(other))
+
+        return _composite.kernel(op, self, part)
 
     def received_keywords(self, op: Op) -> tuple[str, ...]:
         """The keywords this backend's kernel for ``op`` receives, in order."""

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import _checks, _comparisons, _keywords
 from .._errors import unsupported_dtype
-from .._ops import ALL_KEYWORDS, DOT, KEYWORD_DEFAULTS, REDUCTION, SCAN, Op
+from .._ops import ALL_KEYWORDS, COMPOSITE, DOT, KEYWORD_DEFAULTS, REDUCTION, SCAN, TERNARY, Op
 from .._threads import get_num_threads
 from .base import Backend
 
@@ -169,7 +169,23 @@ def _scan(strict, call):
     return _into_out(call, result.reshape(call.shape))
 
 
-_COMPUTE = {REDUCTION: _reduction, DOT: _dot, SCAN: _scan}
+def _ternary(strict, call):
+    op = call.op
+    operands = list(call.operands)
+    first = []
+    if op.name == "where":  # the condition: bool, as NumPy reads it (nonzero, NaN true)
+        condition = np.asarray(operands.pop(0))
+        first = [_kernel_array(condition if condition.dtype == bool else condition != 0, bool)]
+        # NumPy's where casts a Python scalar beyond the dtype as C does (wraps), unlike ufuncs
+        operands = [np.asarray(x).astype(call.dtype) if type(x) in _checks.PY_SCALARS else x
+                    for x in operands]
+    arrays = first + [_kernel_array(x, call.dtype) for x in operands]
+    if call.out is not None and _direct(call.out, call.dtype):
+        return strict(*arrays, call.out)  # C++ handles out aliasing an operand
+    return _into_out(call, strict(*arrays, None))
+
+
+_COMPUTE = {REDUCTION: _reduction, DOT: _dot, SCAN: _scan, TERNARY: _ternary}
 
 
 def bad_level(level: str, best: str) -> str:
@@ -221,6 +237,8 @@ class CppBackend(Backend):
         return self._reason
 
     def dtypes(self, op: Op):
+        if op.kind == COMPOSITE:
+            return self.composite_dtypes(op)
         return self._supported.get(op.name, frozenset())
 
     def auto_prefers(self, op: Op) -> bool:
@@ -259,6 +277,8 @@ class CppBackend(Backend):
         return converting
 
     def kernel(self, op: Op):
+        if op.kind == COMPOSITE:
+            return self.composite(op)
         return self.entry(op, self.converting_kernel(op))
 
     def num_threads(self) -> int:

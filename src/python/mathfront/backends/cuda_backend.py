@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from .._ops import Op
+from .._ops import COMPOSITE, Op
 from .base import Backend
 
 #: What the cuda extra installs, named so that it works from a checkout as from PyPI.
@@ -54,9 +54,13 @@ class CudaBackend(Backend):
     def dtypes(self, op: Op):
         if self.unavailable_reason() is not None:
             return ()
+        if op.kind == COMPOSITE:
+            return self.composite_dtypes(op)
         return self._kernels().SUPPORTED.get(op.name, ())
 
     def kernel(self, op: Op):
+        if op.kind == COMPOSITE:
+            return self.composite(op)
         return self._kernels().kernel(op, self)
 
     def to_device(self, x):

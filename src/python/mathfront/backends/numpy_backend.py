@@ -8,11 +8,14 @@ from .. import _above, _checks
 from .._errors import unsupported_dtype
 from .._ops import (
     ALL_KEYWORDS,
+    COMPOSITE,
     DOT,
     ELEMENTWISE_LATER,
     KEYWORD_DEFAULTS,
+    NO_VALUE,
     REDUCTION,
     SCAN,
+    TERNARY,
     Op,
 )
 from .base import Backend
@@ -140,7 +143,41 @@ def _scan(op: Op, received):
     return kernel
 
 
-_FACTORIES = {REDUCTION: _reduction, DOT: _dot, SCAN: _scan}
+def _ternary(op: Op, received):
+    """where, clip: NumPy's function, with the operands and keywords given."""
+    fn = op.reference
+    names = received  # out, then the later keywords (clip's min, max)
+
+    def kernel(*args):
+        n = op.arity
+        given = _given(names, args[n:])
+        operands = args[:n]
+        if op.optional and not op.missing:  # clip: a bound left out is NumPy's <no value>
+            required = n - op.optional
+            given.update({k: v for k, v in zip(op.operands[required:], operands[required:],
+                                               strict=True) if v is not NO_VALUE})
+            operands = operands[:required]
+        return fn(*_host_operands(op, operands), **given)
+
+    return kernel
+
+
+def _composite(op: Op, received):
+    """diff, vecdot, isclose, allclose: NumPy's function."""
+    fn = op.reference
+
+    def kernel(*args):
+        n = op.arity
+        operands = _host_operands(op, args[:n])
+        given = {k: v for k, v in zip(op.keywords, args[n:], strict=True)
+                 if v is not op.default(k)}
+        return fn(*operands, **given)
+
+    return kernel
+
+
+_FACTORIES = {REDUCTION: _reduction, DOT: _dot, SCAN: _scan, TERNARY: _ternary,
+              COMPOSITE: _composite}
 
 
 class NumpyBackend(Backend):
