@@ -139,6 +139,10 @@ __all__ = [
     'atan2',
     'atanh',
     'pow',
+    'bitwise_invert',
+    'bitwise_left_shift',
+    'bitwise_right_shift',
+    'conjugate',
     'Backend',
     'BackendStatus',
     'BackendUnavailableError',
@@ -1118,3 +1122,7 @@ atan = arctan
 atan2 = arctan2
 atanh = arctanh
 pow = power
+bitwise_invert = invert
+bitwise_left_shift = left_shift
+bitwise_right_shift = right_shift
+conjugate = conj

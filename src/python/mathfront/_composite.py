@@ -154,7 +154,7 @@ def isclose(op: Op, backend, part, a, b, rtol, atol, equal_nan, out):
 
 def allclose(op: Op, backend, part, a, b, rtol, atol, equal_nan, out):
     """NumPy's allclose: all(isclose(...)), a Python bool (a 0-d device array on the device)."""
-    close = isclose(BY_NAME["isclose"], backend, part, a, b, rtol, atol, equal_nan)
+    close = isclose(BY_NAME["isclose"], backend, part, a, b, rtol, atol, equal_nan, None)
     result = _call(part, "all", close)
     return result if _checks.is_device_array(result) else bool(result)
 

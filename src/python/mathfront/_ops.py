@@ -524,6 +524,8 @@ BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
 ALIASES: dict[str, str] = {
     "acos": "arccos", "acosh": "arccosh", "asin": "arcsin", "asinh": "arcsinh",
     "atan": "arctan", "atan2": "arctan2", "atanh": "arctanh", "pow": "power",
+    "bitwise_invert": "invert", "bitwise_left_shift": "left_shift",
+    "bitwise_right_shift": "right_shift", "conjugate": "conj",
 }
 #: Every keyword some op gained after kernel protocol 1, and "out" for NumPy's
 #: looser out= (``_keywords.LOOSE_OUT``): what a backend lists in
