@@ -130,6 +130,8 @@ __all__ = [
     'diff',
     'vecdot',
     'isclose',
+    'real',
+    'imag',
     'allclose',
     'acos',
     'acosh',
@@ -1104,6 +1106,8 @@ def isclose(
     *,
     backend: str | None = None,
 ) -> Any: ...
+def real(val: ArrayLike, *, backend: str | None = None) -> Any: ...
+def imag(val: ArrayLike, *, backend: str | None = None) -> Any: ...
 def allclose(
     a: ArrayLike,
     b: ArrayLike,

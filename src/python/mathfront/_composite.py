@@ -159,7 +159,26 @@ def allclose(op: Op, backend, part, a, b, rtol, atol, equal_nan, out):
     return result if _checks.is_device_array(result) else bool(result)
 
 
-_IMPLEMENTATIONS = {"diff": diff, "vecdot": vecdot, "isclose": isclose, "allclose": allclose}
+def real(op: Op, backend, part, val, out):
+    """NumPy's real of a real input: the input itself (an array is not copied)."""
+    x = _operand(op, backend, val, 0)
+    return x
+
+
+def imag(op: Op, backend, part, val, out):
+    """NumPy's imag of a real input: zeros of its dtype and shape, read-only on the host
+    (the backend's where, so that a device array's stay on the device)."""
+    x = _operand(op, backend, val, 0)
+    if type(x) in _checks.PY_SCALARS:
+        return type(x)(0)
+    zeros = _call(part, "where", False, x, 0)
+    if isinstance(zeros, np.ndarray):
+        zeros.flags.writeable = False
+    return zeros
+
+
+_IMPLEMENTATIONS = {"diff": diff, "vecdot": vecdot, "isclose": isclose, "allclose": allclose,
+                    "real": real, "imag": imag}
 
 
 def kernel(op: Op, backend, part):

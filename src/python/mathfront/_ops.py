@@ -512,6 +512,11 @@ OPS: tuple[Op, ...] = (
     Op("isclose", COMPOSITE, "Whether a and b are equal within a tolerance, element-wise.",
        operands=("a", "b"), extra=("rtol", "atol", "equal_nan", "out"), hidden=("out",),
        result=BOOL, parts=_CLOSE_PARTS),
+    # np.real/np.imag of real arrays: the array itself, and read-only zeros of its dtype.
+    Op("real", COMPOSITE, "The real part: a real array itself (as NumPy: no copy).",
+       operands=("val",), extra=("out",), hidden=("out",), dtypes=ALL_DTYPES),
+    Op("imag", COMPOSITE, "The imaginary part: zeros of a real array's dtype (read-only).",
+       operands=("val",), extra=("out",), hidden=("out",), parts=("where",), dtypes=ALL_DTYPES),
     Op("allclose", COMPOSITE, "Whether a and b are equal within a tolerance everywhere.",
        operands=("a", "b"), extra=("rtol", "atol", "equal_nan", "out"), hidden=("out",),
        result=BOOL, parts=(*_CLOSE_PARTS, "all")),
