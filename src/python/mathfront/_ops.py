@@ -279,16 +279,19 @@ OPS: tuple[Op, ...] = (
     _unary("sin", "Sine, element-wise (radians).", result=FLOAT, tolerance=ULP_ABS, cost=8),
     _unary("cos", "Cosine, element-wise (radians).", result=FLOAT, tolerance=ULP_ABS, cost=8),
     # cost: CPU time per element against add's, float64, one thread, 200 000 elements
-    # (benchmarks/RESULTS.md); scalar_cpu: libm per element in cpp (no SIMD version
-    # yet), the others are vmath.hpp's.
+    # (benchmarks/RESULTS.md). scalar_cpu: cpp is slower per element than NumPy's SVML
+    # loops: libm per element (arcsinh, arccosh, arctanh), or SIMD with divisions and a
+    # square root that still take about twice NumPy's time (arcsin, arccos, cbrt).
     _unary("tan", "Tangent, element-wise (radians).", result=FLOAT, tolerance=ULP, cost=3),
     _unary("tanh", "Hyperbolic tangent, element-wise.", result=FLOAT, tolerance=ULP, cost=2),
     _unary("sinh", "Hyperbolic sine, element-wise.", result=FLOAT, tolerance=ULP, cost=2),
     _unary("cosh", "Hyperbolic cosine, element-wise.", result=FLOAT, tolerance=ULP, cost=2),
     _unary("arcsin", "Inverse sine, element-wise (radians).", result=FLOAT, domain="[-1,1]",
-           tolerance=ULP, cost=3),
+           tolerance=ULP, cost=3,
+           scalar_cpu=True),
     _unary("arccos", "Inverse cosine, element-wise (radians).", result=FLOAT, domain="[-1,1]",
-           tolerance=ULP, cost=3),
+           tolerance=ULP, cost=3,
+           scalar_cpu=True),
     _unary("arctan", "Inverse tangent, element-wise (radians).", result=FLOAT, tolerance=ULP,
            cost=3),
     _unary("arcsinh", "Inverse hyperbolic sine, element-wise.", result=FLOAT, tolerance=ULP,
@@ -306,7 +309,8 @@ OPS: tuple[Op, ...] = (
     _unary("log10", "Base-10 logarithm, element-wise.", result=FLOAT, domain=">=0",
            tolerance=ULP, cost=2),
     _unary("exp2", "2**x, element-wise.", result=FLOAT, tolerance=ULP, cost=2),
-    _unary("cbrt", "Cube root, element-wise.", result=FLOAT, tolerance=ULP, cost=3),
+    _unary("cbrt", "Cube root, element-wise.", result=FLOAT, tolerance=ULP, cost=3,
+           scalar_cpu=True),
     _reduction("sum", "Sum of array elements over the given axes.", "sum", "plain", "dtype",
                identity=0.0),
     _reduction("prod", "Product of array elements over the given axes.", "prod", "plain",
