@@ -107,6 +107,40 @@ def test_edges_of_the_domain_as_numpy(backend, name, dtype):
         check(backend, name, np.dtype(dtype).type(v))
 
 
+#: Where cpp's SIMD versions hand over to libm or switch formula (vmath.hpp's
+#: fast ranges and branch points), each with its neighbours, and the multiples of
+#: pi/2 where tan is 1/z or z of a tiny reduced argument.
+def _around(*points):
+    out = []
+    for p in points:
+        for v in (p, -p):
+            out += [v, np.nextafter(v, np.inf), np.nextafter(v, -np.inf)]
+    return tuple(out)
+
+
+SWITCHES = _around(708.0, 1021.0, 87.0, 125.0, 20.0, 10.0, 0.5, 0.975, 0.66, 2.414213562373095,
+                   0.41421357, 2.0 ** -54, 2.0 ** -25, 2.2250738585072014e-308,
+                   1.1754944e-38, 1e8, 8192.0) + tuple(
+    k * np.pi / 2 for k in (1, 2, 3, 4, 7, 100, 1001, 10**6))
+FAST_RANGE_OPS = ("tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan", "expm1", "log1p",
+                  "log2", "log10", "exp2", "cbrt")
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", FAST_RANGE_OPS)
+def test_fast_range_switches_as_numpy(backend, name, dtype):
+    """Each switch point in a block of ordinary values (one slow lane sends the
+    block through the per-element path) and in a block of its own."""
+    require(backend, name, dtype)
+    with np.errstate(all="ignore"):
+        points = np.array(SWITCHES, dtype)
+        ordinary = _sweep(name, dtype, 600, np.random.default_rng(5))
+    mixed = ordinary.copy()
+    mixed[::7][: points.size] = points[: mixed[::7].size]
+    check(backend, name, mixed)
+    check(backend, name, np.repeat(points, 3))
+
+
 @pytest.mark.parametrize("dtype", INTS)
 @pytest.mark.parametrize("name", UNARY)
 def test_integers_as_numpy(backend, name, dtype):

@@ -238,12 +238,41 @@ MF_VMATH_FUNCTOR(Sin, sin, fast_trig)
 MF_VMATH_FUNCTOR(Cos, cos, fast_trig)
 #undef MF_VMATH_FUNCTOR
 
-// The other transcendentals: one scalar libm call per element for now (no
-// SIMD: a later step, with its own accuracy and speed targets). float32 calls
-// the f variant, as NumPy's own libm loops do; integers compute in their
-// INEXACT float (int16: float32, as NumPy's loop).
-// libm raises C99's flags, which are the ones NumPy reports (tan(inf)
+// The other transcendentals: vmath's branch-free versions on their fast
+// range, in float lanes for float32 (vmath's float overloads) and in double
+// for the other types; integers compute in their INEXACT float (int16: float32,
+// as NumPy's loop). Off it (NaN, infinities, subnormals, overflow, outside the
+// domain) libm computes them as NumPy's libm loops do: float32 calls the f
+// variant, and libm raises C99's flags, the ones NumPy reports (tan(inf)
 // invalid, arctanh(1) divide by zero, sinh(1000) overflow, ...).
+#define MF_VMATH_LIBM_FUNCTOR(Name, fn, fast_fn, libm)                               \
+    struct Name {                                                                    \
+        template <class T> using Out = InexactOf<T>;                                   \
+        template <class T> [[gnu::always_inline, gnu::flatten]] static Out<T> f(T a) { \
+            return vmath::fn(Out<T>(a));                                             \
+        }                                                                            \
+        template <class T> static bool fast(T a) { return vmath::fast_fn(Out<T>(a)); } \
+        template <class T> static Out<T> slow(T a) {                                 \
+            if constexpr (std::is_same_v<Out<T>, float>) return __builtin_##libm##f(float(a)); \
+            else return __builtin_##libm(double(a));                                 \
+        }                                                                            \
+    };
+MF_VMATH_LIBM_FUNCTOR(Tan, tan, fast_tan, tan)
+MF_VMATH_LIBM_FUNCTOR(Tanh, tanh, fast_tanh, tanh)
+MF_VMATH_LIBM_FUNCTOR(Sinh, sinh, fast_sinh, sinh)
+MF_VMATH_LIBM_FUNCTOR(Cosh, cosh, fast_cosh, cosh)
+MF_VMATH_LIBM_FUNCTOR(Arcsin, asin, fast_asin, asin)
+MF_VMATH_LIBM_FUNCTOR(Arccos, acos, fast_acos, acos)
+MF_VMATH_LIBM_FUNCTOR(Arctan, atan, fast_atan, atan)
+MF_VMATH_LIBM_FUNCTOR(Expm1, expm1, fast_expm1, expm1)
+MF_VMATH_LIBM_FUNCTOR(Log1p, log1p, fast_log1p, log1p)
+MF_VMATH_LIBM_FUNCTOR(Log2, log2, fast_log, log2)
+MF_VMATH_LIBM_FUNCTOR(Log10, log10, fast_log, log10)
+MF_VMATH_LIBM_FUNCTOR(Exp2, exp2, fast_exp2, exp2)
+MF_VMATH_LIBM_FUNCTOR(Cbrt, cbrt, fast_cbrt, cbrt)
+#undef MF_VMATH_LIBM_FUNCTOR
+
+// Not yet SIMD: one scalar libm call per element (float32: the f variant).
 #define MF_LIBM_FUNCTOR(Name, fn)                                                    \
     struct Name {                                                                    \
         template <class T> using Out = InexactOf<T>;                                 \
@@ -252,23 +281,31 @@ MF_VMATH_FUNCTOR(Cos, cos, fast_trig)
             else return __builtin_##fn(double(a));                                   \
         }                                                                            \
     };
-MF_LIBM_FUNCTOR(Tan, tan)
-MF_LIBM_FUNCTOR(Tanh, tanh)
-MF_LIBM_FUNCTOR(Sinh, sinh)
-MF_LIBM_FUNCTOR(Cosh, cosh)
-MF_LIBM_FUNCTOR(Arcsin, asin)
-MF_LIBM_FUNCTOR(Arccos, acos)
-MF_LIBM_FUNCTOR(Arctan, atan)
 MF_LIBM_FUNCTOR(Arcsinh, asinh)
 MF_LIBM_FUNCTOR(Arccosh, acosh)
 MF_LIBM_FUNCTOR(Arctanh, atanh)
-MF_LIBM_FUNCTOR(Expm1, expm1)
-MF_LIBM_FUNCTOR(Log1p, log1p)
-MF_LIBM_FUNCTOR(Log2, log2)
-MF_LIBM_FUNCTOR(Log10, log10)
-MF_LIBM_FUNCTOR(Exp2, exp2)
-MF_LIBM_FUNCTOR(Cbrt, cbrt)
 #undef MF_LIBM_FUNCTOR
+
+// f is inlined into the loop with all it calls (always_inline, flatten): left
+// to itself, GCC keeps arctan2 out of line in kernels.cpp, one call per element
+// and no SIMD, and might do so with any function as the file grows.
+//
+// arctan2: vmath's, every pair branch-free (NumPy's flags included: binary
+// loops have no slow path); float32 in float lanes.
+struct Arctan2 {
+    template <class T> using Out = InexactOf<T>;
+    template <class T> [[gnu::always_inline, gnu::flatten]] static Out<T> f(T a, T b) {
+        return vmath::atan2(Out<T>(a), Out<T>(b));
+    }
+};
+
+// hypot: the same, vmath's.
+struct Hypot {
+    template <class T> using Out = InexactOf<T>;
+    template <class T> [[gnu::always_inline, gnu::flatten]] static Out<T> f(T a, T b) {
+        return vmath::hypot(Out<T>(a), Out<T>(b));
+    }
+};
 
 #define MF_LIBM_BINARY_FUNCTOR(Name, fn)                                             \
     struct Name {                                                                    \
@@ -279,8 +316,6 @@ MF_LIBM_FUNCTOR(Cbrt, cbrt)
             else return __builtin_##fn(double(a), double(b));                        \
         }                                                                            \
     };
-MF_LIBM_BINARY_FUNCTOR(Arctan2, atan2)
-MF_LIBM_BINARY_FUNCTOR(Hypot, hypot)
 MF_LIBM_BINARY_FUNCTOR(Copysign, copysign)
 #undef MF_LIBM_BINARY_FUNCTOR
 

@@ -189,9 +189,9 @@ class Op:
     tolerance: str = EXACT
     #: Time per element relative to add: compiled engines thread smaller arrays of costly ops.
     cost: int = 1
-    #: The compiled CPU engine computes it one element at a time with libm (no SIMD
-    #: version yet), slower than NumPy's SIMD loops: auto sends host calls to NumPy,
-    #: an explicit backend="cpp" still runs it (issue 13 leaves the SIMD versions open).
+    #: The compiled CPU engine is slower per element than NumPy's loops (SVML on
+    #: AVX-512): libm one element at a time, or SIMD code still behind SVML. auto
+    #: sends host calls to NumPy; an explicit backend="cpp" still runs it.
     scalar_cpu: bool = False
     #: The input dtypes every engine computes this op for.
     dtypes: tuple[str, ...] = REQUIRED_DTYPES
@@ -334,9 +334,9 @@ OPS: tuple[Op, ...] = (
     _binary("power", "First argument raised to the second, element-wise.",
             domain="exponent>=0", tolerance=ULP, cost=8, result=NUMERIC, dtypes=ALL_DTYPES),
     _binary("arctan2", "Quadrant-aware inverse tangent of x1/x2, element-wise (radians).",
-            result=INEXACT, tolerance=ULP, cost=20, scalar_cpu=True, dtypes=MATH_DTYPES),
+            result=INEXACT, tolerance=ULP, cost=4, scalar_cpu=True, dtypes=MATH_DTYPES),
     _binary("hypot", "sqrt(x1**2 + x2**2) without undue overflow, element-wise.",
-            result=INEXACT, tolerance=ULP, cost=16, dtypes=MATH_DTYPES),
+            result=INEXACT, tolerance=ULP, cost=2, dtypes=MATH_DTYPES),
     _binary("copysign", "x1 with the sign of x2, element-wise.", result=INEXACT,
             dtypes=MATH_DTYPES),
     # ulp+abs: a result near 0 comes of cancellation (x1 near -log 2, x2 = -inf...),
@@ -371,21 +371,24 @@ OPS: tuple[Op, ...] = (
            dtypes=MATH_DTYPES),
     _unary("cos", "Cosine, element-wise (radians).", result=INEXACT, tolerance=ULP_ABS, cost=8,
            dtypes=MATH_DTYPES),
-    # libm per element in cpp for now (scalar_cpu): cost measured against add, float64.
-    _unary("tan", "Tangent, element-wise (radians).", result=INEXACT, tolerance=ULP, cost=8,
+    # cost: CPU time per element against add's, float64, one thread, 200 000 elements
+    # (benchmarks/RESULTS.md). scalar_cpu: cpp is slower per element than NumPy's SVML
+    # loops: libm per element (arcsinh, arccosh, arctanh), or vmath's SIMD code, which
+    # still takes 1.1-1.9x NumPy's time per element (all but tanh, expm1, hypot).
+    _unary("tan", "Tangent, element-wise (radians).", result=INEXACT, tolerance=ULP, cost=3,
            scalar_cpu=True, dtypes=MATH_DTYPES),
-    _unary("tanh", "Hyperbolic tangent, element-wise.", result=INEXACT, tolerance=ULP, cost=16,
+    _unary("tanh", "Hyperbolic tangent, element-wise.", result=INEXACT, tolerance=ULP, cost=2,
+           dtypes=MATH_DTYPES),
+    _unary("sinh", "Hyperbolic sine, element-wise.", result=INEXACT, tolerance=ULP, cost=2,
            scalar_cpu=True, dtypes=MATH_DTYPES),
-    _unary("sinh", "Hyperbolic sine, element-wise.", result=INEXACT, tolerance=ULP, cost=16,
-           scalar_cpu=True, dtypes=MATH_DTYPES),
-    _unary("cosh", "Hyperbolic cosine, element-wise.", result=INEXACT, tolerance=ULP, cost=16,
+    _unary("cosh", "Hyperbolic cosine, element-wise.", result=INEXACT, tolerance=ULP, cost=2,
            scalar_cpu=True, dtypes=MATH_DTYPES),
     _unary("arcsin", "Inverse sine, element-wise (radians).", result=INEXACT, domain="[-1,1]",
-           tolerance=ULP, cost=16, scalar_cpu=True, dtypes=MATH_DTYPES),
+           tolerance=ULP, cost=3, scalar_cpu=True, dtypes=MATH_DTYPES),
     _unary("arccos", "Inverse cosine, element-wise (radians).", result=INEXACT, domain="[-1,1]",
-           tolerance=ULP, cost=16, scalar_cpu=True, dtypes=MATH_DTYPES),
+           tolerance=ULP, cost=3, scalar_cpu=True, dtypes=MATH_DTYPES),
     _unary("arctan", "Inverse tangent, element-wise (radians).", result=INEXACT, tolerance=ULP,
-           cost=8, scalar_cpu=True, dtypes=MATH_DTYPES),
+           cost=3, scalar_cpu=True, dtypes=MATH_DTYPES),
     _unary("arcsinh", "Inverse hyperbolic sine, element-wise.", result=INEXACT, tolerance=ULP,
            cost=24, scalar_cpu=True, dtypes=MATH_DTYPES),
     _unary("arccosh", "Inverse hyperbolic cosine, element-wise.", result=INEXACT, domain=">=1",
@@ -393,16 +396,16 @@ OPS: tuple[Op, ...] = (
     _unary("arctanh", "Inverse hyperbolic tangent, element-wise.", result=INEXACT,
            domain="[-1,1]", tolerance=ULP, cost=24, scalar_cpu=True, dtypes=MATH_DTYPES),
     _unary("expm1", "exp(x) - 1, element-wise (accurate near 0).", result=INEXACT, tolerance=ULP,
-           cost=12, scalar_cpu=True, dtypes=MATH_DTYPES),
+           cost=2, dtypes=MATH_DTYPES),
     _unary("log1p", "log(1 + x), element-wise (accurate near 0).", result=INEXACT, domain=">=-1",
-           tolerance=ULP, cost=12, scalar_cpu=True, dtypes=MATH_DTYPES),
+           tolerance=ULP, cost=2, scalar_cpu=True, dtypes=MATH_DTYPES),
     _unary("log2", "Base-2 logarithm, element-wise.", result=INEXACT, domain=">=0",
-           tolerance=ULP, cost=4, scalar_cpu=True, dtypes=MATH_DTYPES),
+           tolerance=ULP, cost=2, scalar_cpu=True, dtypes=MATH_DTYPES),
     _unary("log10", "Base-10 logarithm, element-wise.", result=INEXACT, domain=">=0",
-           tolerance=ULP, cost=8, scalar_cpu=True, dtypes=MATH_DTYPES),
-    _unary("exp2", "2**x, element-wise.", result=INEXACT, tolerance=ULP, cost=4, scalar_cpu=True,
+           tolerance=ULP, cost=2, scalar_cpu=True, dtypes=MATH_DTYPES),
+    _unary("exp2", "2**x, element-wise.", result=INEXACT, tolerance=ULP, cost=2, scalar_cpu=True,
            dtypes=MATH_DTYPES),
-    _unary("cbrt", "Cube root, element-wise.", result=INEXACT, tolerance=ULP, cost=16,
+    _unary("cbrt", "Cube root, element-wise.", result=INEXACT, tolerance=ULP, cost=3,
            scalar_cpu=True, dtypes=MATH_DTYPES),
     # --- i13-intops: integer division, bitwise ops, shifts, reciprocal, nextafter, conj.
     # bool where NumPy has no bool loop computes in int8, as NumPy (NUMERIC).
