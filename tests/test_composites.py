@@ -146,3 +146,28 @@ def test_a_backend_without_the_parts_refuses_by_name(backend):
     with pytest.raises(TypeError, match="does not support dtype float64"):
         mf.isclose(np.ones(2), np.ones(2), backend=backend)
     assert mf.allclose(np.ones(2), np.ones(2)) is True
+
+
+# --- real, imag: a real array itself, and read-only zeros ----------------------------------
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint16", "int64", "float32", "float64"])
+def test_real_is_the_array_itself_and_imag_read_only_zeros(backend, dtype):
+    require(backend, BY_NAME["imag"], dtype)
+    x = with_layout(np.arange(6).reshape(2, 3).astype(dtype), "transposed")
+    assert mf.real(x, backend=backend) is np.real(x)  # NumPy: x itself, no copy
+    got, expected = mf.imag(x, backend=backend), np.imag(x)
+    assert_matches(got, expected, what="imag")
+    assert not got.flags.writeable and not expected.flags.writeable
+    for scalar in (True, 3, 2.5, np.int8(3), np.float32(-1.5)):
+        for name in ("real", "imag"):
+            got, expected = getattr(mf, name)(scalar, backend=backend), getattr(np, name)(scalar)
+            assert type(got) is type(expected) and got == expected, (name, scalar)
+
+
+def test_real_and_imag_of_device_arrays_stay_on_the_device(backend):
+    if backend != "cuda":
+        pytest.skip("device arrays: the cuda engine")
+    x = mf.to_device(np.array([1.5, -2.0, np.nan]))
+    assert mf.real(x, backend=backend) is x
+    zeros = mf.imag(x, backend=backend)
+    assert not isinstance(zeros, np.ndarray)
+    assert_matches(mf.to_host(zeros), np.zeros(3), what="imag on the device")

@@ -161,20 +161,15 @@ def allclose(op: Op, backend, part, a, b, rtol, atol, equal_nan, out):
 
 def real(op: Op, backend, part, val, out):
     """NumPy's real of a real input: the input itself (an array is not copied)."""
-    x = _operand(op, backend, val, 0)
-    return x
+    return val if _checks.is_device_array(val) else np.real(val)  # (host: a view, no work)
 
 
 def imag(op: Op, backend, part, val, out):
-    """NumPy's imag of a real input: zeros of its dtype and shape, read-only on the host
-    (the backend's where, so that a device array's stay on the device)."""
-    x = _operand(op, backend, val, 0)
-    if type(x) in _checks.PY_SCALARS:
-        return type(x)(0)
-    zeros = _call(part, "where", False, x, 0)
-    if isinstance(zeros, np.ndarray):
-        zeros.flags.writeable = False
-    return zeros
+    """NumPy's imag of a real input: zeros of its dtype and shape (read-only on the
+    host); a device array's from the backend's where, so that they stay there."""
+    if not _checks.is_device_array(val):
+        return np.imag(val)  # (host: NumPy's read-only zeros, nothing to compute)
+    return _call(part, "where", False, val, 0)
 
 
 _IMPLEMENTATIONS = {"diff": diff, "vecdot": vecdot, "isclose": isclose, "allclose": allclose,

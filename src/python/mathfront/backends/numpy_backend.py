@@ -163,12 +163,14 @@ def _ternary(op: Op, received):
 
 
 def _composite(op: Op, received):
-    """diff, vecdot, isclose, allclose: NumPy's function."""
+    """diff, vecdot, isclose, allclose, real, imag: NumPy's function."""
     fn = op.reference
 
     def kernel(*args):
         n = op.arity
-        operands = _host_operands(op, args[:n])
+        # (checked as arrays; NumPy scalars passed as they are: np.real(np.int8(3)) is one)
+        operands = [x if isinstance(x, np.generic) else a
+                    for x, a in zip(args[:n], _host_operands(op, args[:n]), strict=True)]
         given = {k: v for k, v in zip(op.keywords, args[n:], strict=True)
                  if v is not op.default(k)}
         return fn(*operands, **given)
