@@ -75,7 +75,9 @@ def diff(op: Op, backend, part, a, n, axis, prepend, append, out):
     earlier = (slice(None, -1),)
     before = (slice(None),) * axis
     for _ in range(n):
-        a = _call(part, "subtract", a[before + later], a[before + earlier])
+        # (bool: NumPy's diff is not_equal, as subtract refuses bool)
+        a = _call(part, "not_equal" if _dtype(a) == np.bool_ else "subtract",
+                  a[before + later], a[before + earlier])
     return a
 
 

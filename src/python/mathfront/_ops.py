@@ -507,14 +507,14 @@ OPS: tuple[Op, ...] = (
                "count", hidden=("out",), identity=0.0),
     Op("diff", COMPOSITE, "n-th discrete difference along an axis (a[i+1] - a[i], n times).",
        operands=("a",), extra=("n", "axis", "prepend", "append", "out"), hidden=("out",),
-       defaults=(("axis", -1),), parts=("subtract",)),
+       defaults=(("axis", -1),), parts=("subtract", "not_equal"), dtypes=ALL_DTYPES),
     Op("vecdot", COMPOSITE, "Vector dot product along an axis (broadcast), real dtypes.",
        operands=("x1", "x2"), extra=("out", "axis"), defaults=(("axis", -1),), standard=True,
        by_name=("axis",),
-       parts=("multiply", "sum"), tolerance=SUM),
+       parts=("multiply", "sum"), tolerance=SUM, dtypes=ALL_DTYPES),
     Op("isclose", COMPOSITE, "Whether a and b are equal within a tolerance, element-wise.",
        operands=("a", "b"), extra=("rtol", "atol", "equal_nan", "out"), hidden=("out",),
-       result=BOOL, parts=_CLOSE_PARTS),
+       result=BOOL, parts=_CLOSE_PARTS, dtypes=ALL_DTYPES),
     # np.real/np.imag of real arrays: the array itself, and read-only zeros of its dtype.
     Op("real", COMPOSITE, "The real part: a real array itself (as NumPy: no copy).",
        operands=("val",), extra=("out",), hidden=("out",), dtypes=ALL_DTYPES),
@@ -522,7 +522,7 @@ OPS: tuple[Op, ...] = (
        operands=("val",), extra=("out",), hidden=("out",), parts=("where",), dtypes=ALL_DTYPES),
     Op("allclose", COMPOSITE, "Whether a and b are equal within a tolerance everywhere.",
        operands=("a", "b"), extra=("rtol", "atol", "equal_nan", "out"), hidden=("out",),
-       result=BOOL, parts=(*_CLOSE_PARTS, "all")),
+       result=BOOL, parts=(*_CLOSE_PARTS, "all"), dtypes=ALL_DTYPES),
 )
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
