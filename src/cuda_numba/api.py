@@ -99,7 +99,8 @@ def _copied(x: Flat, dtype: np.dtype, nan_to_zero: bool = False):
     if x.dtype.kind == "f" and dtype.kind in "iu":
         info = np.iinfo(dtype)
         op = "nan_to_zero_to_int" if nan_to_zero else "to_int"
-        elementwise.run(op, flat(target), [x, float(info.min), float(info.max) + 1], x.dtype)
+        elementwise.run(op, flat(target), [x, float(info.min), float(info.max) + 1], x.dtype,
+                        loop="float64")  # (float32 would round 2**32 - 1 on the way)
     else:  # converted in the kernel: integers wrap (the simulator's store would refuse)
         elementwise.run("cast", flat(target), [x], x.dtype, loop=dtype.name)
     return target

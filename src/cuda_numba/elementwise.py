@@ -380,6 +380,9 @@ def _invert_int(a):
     return ~a
 
 
+_invert_bool = _invert  # (the integer variant would serve bool otherwise)
+
+
 def _left_shift(a, b):
     # b >= the width gives 0: compiled code shifts int64/uint64 (the store keeps
     # the low bits), so only counts past 63, and negative ones (NumPy's cast to
@@ -573,9 +576,23 @@ def _identity(a):  # dtype casts: the kernel converts the load to the target dty
 
 
 def _to_int(a, low, high):
-    # Float to integer as NumPy's cast on x86: NaN and out-of-range give the
-    # minimum (the GPU's own conversion is unspecified there; the simulator raises).
-    return a if low <= a < high else low
+    # Float to integer as NumPy's cast on x86 (the GPU's own conversion is
+    # unspecified out of range; the simulator raises): int32 and int64 give their
+    # minimum for NaN and out-of-range values; narrower types and uint32 convert
+    # through int32 (uint32: int64), whose minimum stands for NaN and overflow, and
+    # keep the low bits (-1.0 to uint8 is 255). (uint64: 0, NumPy's for NaN aside.)
+    if low <= a < high:
+        return a
+    a = float(a)  # (float32 would round the wrapped value)
+    span = high - low
+    if span > 4294967296.0 or (low < 0.0 and span == 4294967296.0):
+        return low  # int32, int64, uint64
+    if a != a and span == 4294967296.0:
+        return 2147483648.0  # NaN to uint32: NumPy's x86 conversion gives 2**31
+    wide = 9223372036854775808.0 if span == 4294967296.0 else 2147483648.0
+    t = a - math.fmod(a, 1.0) if -wide <= a < wide else -wide
+    r = math.fmod(t - low, span)
+    return (r + span if r < 0.0 else r) + low
 
 
 def _nan_to_zero_to_int(a, low, high):  # as np.nansum(x, dtype=int): NaN counts as 0
@@ -615,6 +632,9 @@ def _device_functions() -> dict:
 
 
 DEVICE = _device_functions()
+#: The variants for bool operands, where the integer one would be wrong (~True is -2).
+BOOL_VARIANTS = {name: globals()[f"_{name}_bool"] for name in DEVICE
+                 if f"_{name}_bool" in globals()}
 
 
 @functools.lru_cache(maxsize=1024)
@@ -634,8 +654,11 @@ def loop_dtype(op: str, dtype: np.dtype) -> str:
 
 def device_function(op: str, loop: str):
     """The device function computing ``op`` on operands of dtype ``loop``: the
-    op's integer variant (``_<op>_int``) for integers and bool, where it has one."""
+    op's integer variant (``_<op>_int``) for integers and bool, where it has one
+    (bool: ``_<op>_bool`` first, where it has one)."""
     fn, int_fn = DEVICE[op]
+    if loop and np.dtype(loop).kind == "b" and op in BOOL_VARIANTS:
+        return BOOL_VARIANTS[op]
     return int_fn if int_fn is not None and loop and np.dtype(loop).kind in "biu" else fn
 
 
