@@ -54,6 +54,25 @@ struct Operand {
     alignas(8) char scalar[8];
 };
 
+// The arrays' shapes broadcast, right-aligned, into shape[0, ndim); false where
+// they do not broadcast.
+template <size_t N>
+bool broadcast(const Operand (&in)[N], int ndim, npy_intp* shape) {
+    std::fill(shape, shape + ndim, npy_intp(1));
+    for (const Operand& o : in) {
+        if (!o.array) continue;
+        const int offset = ndim - PyArray_NDIM(o.array);
+        for (int d = 0; d < PyArray_NDIM(o.array); ++d) {
+            const npy_intp n = PyArray_DIM(o.array, d);
+            npy_intp& s = shape[offset + d];
+            if (n == s || n == 1) continue;
+            if (s != 1) return false;
+            s = n;
+        }
+    }
+    return true;
+}
+
 bool has_negative(const Operand& o, DType d) {
     alignas(8) char minimum[8];
     std::memcpy(minimum, o.scalar, sizeof minimum);
@@ -124,20 +143,8 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
             if (v == 0 && PyFloat_AS_DOUBLE(x[i]) != 0) return defer(self, args, nargs);
         }
     }
-    // Broadcast the shapes, right-aligned.
     npy_intp shape[kMaxDims];
-    std::fill(shape, shape + ndim, npy_intp(1));
-    for (const Operand& o : in) {
-        if (!o.array) continue;
-        const int offset = ndim - PyArray_NDIM(o.array);
-        for (int d = 0; d < PyArray_NDIM(o.array); ++d) {
-            const npy_intp n = PyArray_DIM(o.array, d);
-            npy_intp& s = shape[offset + d];
-            if (n == s || n == 1) continue;
-            if (s != 1) return defer(self, args, nargs);  // the fallback explains
-            s = n;
-        }
-    }
+    if (!broadcast(in, ndim, shape)) return defer(self, args, nargs);  // the fallback explains
     const DType out_dtype = result_dtype(op, dtype);
     PyObject* out_arg = args[NIn];
     // NumPy scalars (and Python ones) alone give a NumPy scalar: computed into
@@ -477,18 +484,7 @@ PyObject* ternary_entry(Ternary op, PyObject* self, PyObject* const* args, Py_ss
         }
     }
     npy_intp shape[kMaxDims];
-    std::fill(shape, shape + ndim, npy_intp(1));
-    for (const Operand& o : in) {
-        if (!o.array) continue;
-        const int offset = ndim - PyArray_NDIM(o.array);
-        for (int k = 0; k < PyArray_NDIM(o.array); ++k) {
-            const npy_intp n = PyArray_DIM(o.array, k);
-            npy_intp& s = shape[offset + k];
-            if (n == s || n == 1) continue;
-            if (s != 1) return defer(self, args, nargs);  // the fallback explains
-            s = n;
-        }
-    }
+    if (!broadcast(in, ndim, shape)) return defer(self, args, nargs);  // the fallback explains
     const DType out_dtype = result_dtype(op, dtype);
     PyObject* out_arg = args[3];
     Ref out;

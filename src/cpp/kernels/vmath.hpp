@@ -202,14 +202,8 @@ inline bool fast_finite(double x) { return zero_or_normal(x) & (abs_bits(x) < kI
 struct ExpParts {
     double scale, p;
 };
-inline ExpParts exp_parts(double x) {
-    constexpr double kLog2e = 1.4426950408889634074;
-    constexpr double kLn2Hi = 6.93147180369123816490e-01;
-    constexpr double kLn2Lo = 1.90821492927058770002e-10;
-    double kd = x * kLog2e + kMagic;
-    u64 k = bits_of(kd) - bits_of(kMagic);
-    kd -= kMagic;
-    double r = (x - kd * kLn2Hi) - kd * kLn2Lo;
+// exp(r) - 1 for |r| <= ln2 / 2: its Taylor series to r^13 (Horner).
+inline double expm1_poly(double r) {
     double p = 1.0 / 6227020800.0;
     p = p * r + 1.0 / 479001600.0;
     p = p * r + 1.0 / 39916800.0;
@@ -223,6 +217,18 @@ inline ExpParts exp_parts(double x) {
     p = p * r + 1.0 / 6.0;
     p = p * r + 0.5;
     p = p * r * r + r;
+    return p;
+}
+
+inline ExpParts exp_parts(double x) {
+    constexpr double kLog2e = 1.4426950408889634074;
+    constexpr double kLn2Hi = 6.93147180369123816490e-01;
+    constexpr double kLn2Lo = 1.90821492927058770002e-10;
+    double kd = x * kLog2e + kMagic;
+    u64 k = bits_of(kd) - bits_of(kMagic);
+    kd -= kMagic;
+    double r = (x - kd * kLn2Hi) - kd * kLn2Lo;
+    double p = expm1_poly(r);
     return {from_bits((k + 1023) << 52), p};
 }
 
@@ -250,19 +256,7 @@ inline double exp2(double x) {  // fast_exp2(x)
     u64 k = bits_of(kd) - bits_of(kMagic);
     kd -= kMagic;
     double r = (xs - kd) * kLn2;  // |r| <= ln2 / 2
-    double p = 1.0 / 6227020800.0;
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r * r + r;
+    double p = expm1_poly(r);
     return tiny ? 1.0 : (1.0 + p) * from_bits((k + 1023) << 52);
 }
 
