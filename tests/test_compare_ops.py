@@ -378,3 +378,17 @@ def test_each_pair_of_dtypes_resolves_to_numpys_loop():
         mixed = name in COMPARISONS and {np.dtype(a).kind, np.dtype(b).kind} == {"i", "u"} \
             and "uint64" in (a, b)
         assert (loop is not None and loop.mixed) == mixed, (name, a, b)
+
+
+@pytest.mark.parametrize("pair", [(0, 2**63), (2**63, 0), (-1, 2**64), (True, 2**63)], ids=str)
+def test_python_ints_beyond_int64_compare_as_numpy(backend, pair):
+    """Two Python scalars, one beyond int64: NumPy's answer (or its OverflowError)."""
+    for name in ("greater_equal", "less", "equal"):
+        try:
+            expected = getattr(np, name)(*pair)
+        except OverflowError:
+            with pytest.raises(OverflowError):
+                getattr(mf, name)(*pair, backend=backend)
+            continue
+        got = getattr(mf, name)(*pair, backend=backend)
+        assert type(got) is type(expected) and got == expected, (name, pair)

@@ -85,7 +85,16 @@ def bool_loop(op: Op, operands) -> Loop | None:
             return Loop(BY_NAME[MIRROR[op.name]], operands[::-1], (b, a))
         return Loop(op, list(operands), (a, b))
     scalars = [i for i, x in enumerate(operands) if type(x) in _PY]
-    if not scalars or len(scalars) == len(operands):
+    if len(scalars) == len(operands):
+        # Python ints beyond int64 (0 >= 2**63): NumPy compares them exactly, a
+        # constant; where NumPy raises (2**64), the engine's own OverflowError does.
+        if any(type(x) is int and not -2**63 <= x < 2**63 for x in operands):
+            try:
+                return Loop(op, list(operands), (a, a), bool(op.reference(*operands)))
+            except OverflowError:
+                return None
+        return None
+    if not scalars:
         return None
     if a.kind == "b":  # a logical op: truth values
         operands = [_truth(x) if type(x) in _PY else x for x in operands]
