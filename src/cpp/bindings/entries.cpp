@@ -73,6 +73,26 @@ bool broadcast(const Operand (&in)[N], int ndim, npy_intp* shape) {
     return true;
 }
 
+// The inputs as operands 1..N of `space` (space.ndim set): a scalar's value,
+// broadcast axes at stride 0.
+template <size_t N>
+void set_inputs(Space& space, Operand (&in)[N]) {
+    const int ndim = space.ndim;
+    for (size_t i = 0; i < N; ++i) {
+        int64_t* strides = space.strides[i + 1];
+        std::fill(strides, strides + ndim, int64_t(0));
+        if (!in[i].array) {
+            space.data[i + 1] = in[i].scalar;
+            continue;
+        }
+        PyArrayObject* a = in[i].array;
+        space.data[i + 1] = PyArray_BYTES(a);
+        const int offset = ndim - PyArray_NDIM(a);
+        for (int d = 0; d < PyArray_NDIM(a); ++d)
+            if (PyArray_DIM(a, d) != 1) strides[offset + d] = PyArray_STRIDE(a, d);
+    }
+}
+
 bool has_negative(const Operand& o, DType d) {
     alignas(8) char minimum[8];
     std::memcpy(minimum, o.scalar, sizeof minimum);
@@ -195,19 +215,7 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
     std::copy(shape, shape + ndim, space.shape);
     space.data[0] = scalar_result ? value : PyArray_BYTES(o);
     if (!scalar_result) std::copy(PyArray_STRIDES(o), PyArray_STRIDES(o) + ndim, space.strides[0]);
-    for (int i = 0; i < NIn; ++i) {
-        int64_t* strides = space.strides[i + 1];
-        std::fill(strides, strides + ndim, int64_t(0));
-        if (!in[i].array) {
-            space.data[i + 1] = in[i].scalar;
-            continue;
-        }
-        PyArrayObject* a = in[i].array;
-        space.data[i + 1] = PyArray_BYTES(a);
-        const int offset = ndim - PyArray_NDIM(a);
-        for (int d = 0; d < PyArray_NDIM(a); ++d)
-            if (PyArray_DIM(a, d) != 1) strides[offset + d] = PyArray_STRIDE(a, d);
-    }
+    set_inputs(space, in);
     if (scalar_result) {
         // One element: not worth releasing the GIL. The scalar is NumPy's even
         // when its error state raises (as for `out` below).
@@ -517,19 +525,7 @@ PyObject* ternary_entry(Ternary op, PyObject* self, PyObject* const* args, Py_ss
     std::copy(shape, shape + ndim, space.shape);
     space.data[0] = PyArray_BYTES(o);
     std::copy(PyArray_STRIDES(o), PyArray_STRIDES(o) + ndim, space.strides[0]);
-    for (int i = 0; i < 3; ++i) {
-        int64_t* strides = space.strides[i + 1];
-        std::fill(strides, strides + ndim, int64_t(0));
-        if (!in[i].array) {
-            space.data[i + 1] = in[i].scalar;
-            continue;
-        }
-        PyArrayObject* a = in[i].array;
-        space.data[i + 1] = PyArray_BYTES(a);
-        const int offset = ndim - PyArray_NDIM(a);
-        for (int k = 0; k < PyArray_NDIM(a); ++k)
-            if (PyArray_DIM(a, k) != 1) strides[offset + k] = PyArray_STRIDE(a, k);
-    }
+    set_inputs(space, in);
     {
         WithoutGil nogil;
         ternary(op, dtype, space);

@@ -1,5 +1,7 @@
 #include "cpu_features.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <stdexcept>
 
@@ -68,6 +70,15 @@ Level parse_level(const std::string& name) {
     }
     throw std::invalid_argument("unknown CPU level '" + name +
                                 "'; choose baseline, avx2 or avx512");
+}
+
+int64_t last_level_cache_bytes() {
+    static const int64_t bytes = [] {
+        long n = sysconf(_SC_LEVEL3_CACHE_SIZE);
+        if (n <= 0) n = sysconf(_SC_LEVEL2_CACHE_SIZE);
+        return n > 0 ? int64_t(n) : int64_t(8) << 20;
+    }();
+    return bytes;
 }
 
 }  // namespace mf

@@ -1,6 +1,7 @@
 // Which SIMD level this CPU can run, and which one the kernels use.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,9 @@ std::vector<std::string> cpu_features();
 Level active_level();
 void select_level(Level level);  // throws std::invalid_argument if unsupported
 Level parse_level(const std::string& name);  // throws std::invalid_argument
+
+// The last-level cache's size in bytes (L3, else L2, else 8 MiB): outputs larger
+// than it are written with non-temporal stores.
+int64_t last_level_cache_bytes();
 
 }  // namespace mf

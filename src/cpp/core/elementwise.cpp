@@ -1,12 +1,11 @@
 #include "elementwise.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "../common/fp_status.hpp"
 #include "../kernels/table.hpp"
+#include "cpu_features.hpp"
 #include "thread_pool.hpp"
 
 namespace mf {
@@ -19,15 +18,6 @@ namespace {
 constexpr int64_t kParallelBytes = 1 << 20;
 // Elements per gather/scatter buffer: three buffers of doubles fit in L1.
 constexpr int64_t kChunk = 512;
-
-int64_t last_level_cache_bytes() {
-    static const int64_t bytes = [] {
-        long n = sysconf(_SC_LEVEL3_CACHE_SIZE);
-        if (n <= 0) n = sysconf(_SC_LEVEL2_CACHE_SIZE);
-        return n > 0 ? int64_t(n) : int64_t(8) << 20;
-    }();
-    return bytes;
-}
 
 // Element-size-specialised copies (a memcpy of a constant size is one move).
 template <int64_t Size>

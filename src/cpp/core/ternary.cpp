@@ -1,11 +1,10 @@
 #include "ternary.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "../common/fp_status.hpp"
 #include "../kernels/table.hpp"
+#include "cpu_features.hpp"
 #include "thread_pool.hpp"
 
 namespace mf {
@@ -18,15 +17,6 @@ constexpr int64_t kParallelBytes = 1 << 20;
 constexpr int64_t kMinTask = 16384;
 // Elements per buffer of a streamed output (fits in L1 with the inputs' lines).
 constexpr int64_t kChunk = 512;
-
-int64_t last_level_cache_bytes() {
-    static const int64_t bytes = [] {
-        long n = sysconf(_SC_LEVEL3_CACHE_SIZE);
-        if (n <= 0) n = sysconf(_SC_LEVEL2_CACHE_SIZE);
-        return n > 0 ? int64_t(n) : int64_t(8) << 20;
-    }();
-    return bytes;
-}
 
 }  // namespace
 
