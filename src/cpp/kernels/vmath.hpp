@@ -21,18 +21,23 @@
 
 #pragma once
 
+// Every function is forced inline: the vector loops need the whole body in
+// place, and GCC's inliner gives up on the larger ones (tan, cosh, asin, cbrt
+// were calls, one element at a time) once a kernel file holds many functors.
+#define MF_VMATH [[gnu::always_inline]] inline
+
 namespace vmath {
 
 // Bit tricks on unsigned integers: their arithmetic wraps instead of being undefined.
 using u64 = unsigned long long;
 using i64 = long long;
-inline u64 bits_of(double x) { return __builtin_bit_cast(u64, x); }
-inline double from_bits(u64 b) { return __builtin_bit_cast(double, b); }
+MF_VMATH u64 bits_of(double x) { return __builtin_bit_cast(u64, x); }
+MF_VMATH double from_bits(u64 b) { return __builtin_bit_cast(double, b); }
 // |x|'s bits as a signed integer: ordered as |x| is, NaN above infinity.
-inline i64 abs_bits(double x) { return i64(bits_of(x) & 0x7fffffffffffffffULL); }
+MF_VMATH i64 abs_bits(double x) { return i64(bits_of(x) & 0x7fffffffffffffffULL); }
 // x's bits as a signed integer: ordered as x is for x >= +0; negative x (and
 // -NaN) are negative.
-inline i64 signed_bits(double x) { return i64(bits_of(x)); }
+MF_VMATH i64 signed_bits(double x) { return i64(bits_of(x)); }
 
 constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
 
@@ -42,9 +47,9 @@ constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds t
 // normal number and no result is subnormal.
 constexpr i64 kExpMaxBits = 0x4086200000000000LL;  // bits of 708.0
 
-inline bool fast_exp(double x) { return abs_bits(x) <= kExpMaxBits; }
+MF_VMATH bool fast_exp(double x) { return abs_bits(x) <= kExpMaxBits; }
 
-inline double exp(double x) {  // fast_exp(x)
+MF_VMATH double exp(double x) {  // fast_exp(x)
     constexpr double kLog2e = 1.4426950408889634074;
     constexpr double kLn2Hi = 6.93147180369123816490e-01;  // ln2 to 32 bits: k*kLn2Hi is exact
     constexpr double kLn2Lo = 1.90821492927058770002e-10;
@@ -75,11 +80,11 @@ constexpr i64 kMinNormalBits = 0x0010000000000000LL;  // DBL_MIN
 constexpr i64 kMaxFiniteBits = 0x7fefffffffffffffLL;  // DBL_MAX
 
 // Positive, normal and finite.
-inline bool fast_log(double x) {
+MF_VMATH bool fast_log(double x) {
     return (signed_bits(x) >= kMinNormalBits) & (signed_bits(x) <= kMaxFiniteBits);
 }
 
-inline double log(double x) {  // fast_log(x)
+MF_VMATH double log(double x) {  // fast_log(x)
     constexpr double kLn2Hi = 6.93147180369123816490e-01;
     constexpr double kLn2Lo = 1.90821492927058770002e-10;
     constexpr double kSqrt2 = 1.41421356237309504880;
@@ -112,10 +117,10 @@ inline double log(double x) {  // fast_log(x)
 // Beyond this the three-part reduction by pi/4 loses bits; libm takes over.
 constexpr i64 kTrigMaxBits = 0x4197d78400000000LL;  // bits of 1e8
 
-inline bool fast_trig(double x) { return abs_bits(x) <= kTrigMaxBits; }
+MF_VMATH bool fast_trig(double x) { return abs_bits(x) <= kTrigMaxBits; }
 
 // sin(z) and cos(z) on |z| <= pi/4 (Cephes sin.c coefficients).
-inline double sin_kernel(double z, double zz) {
+MF_VMATH double sin_kernel(double z, double zz) {
     double p = 1.58962301576546568060e-10;
     p = p * zz - 2.50507477628578072866e-8;
     p = p * zz + 2.75573136213857245213e-6;
@@ -125,7 +130,7 @@ inline double sin_kernel(double z, double zz) {
     return z + z * zz * p;
 }
 
-inline double cos_kernel(double zz) {
+MF_VMATH double cos_kernel(double zz) {
     double p = -1.13585365213876817300e-11;
     p = p * zz + 2.08757008419747316778e-9;
     p = p * zz - 2.75573141792967388112e-7;
@@ -141,7 +146,7 @@ struct Reduced {
 };
 
 // |x| = j * pi/4 + z with j even.
-inline Reduced reduce_quarter_pi(double ax) {
+MF_VMATH Reduced reduce_quarter_pi(double ax) {
     constexpr double kFourOverPi = 1.27323954473516268615;
     // pi/4 split so that j * kDP1 and j * kDP2 are exact for j < 2^29.
     constexpr double kDP1 = 7.85398125648498535156e-1, kDP2 = 3.77489470793079817668e-8,
@@ -151,7 +156,7 @@ inline Reduced reduce_quarter_pi(double ax) {
     return {((ax - j * kDP1) - j * kDP2) - j * kDP3, j - 8.0 * __builtin_floor(j * 0.125)};
 }
 
-inline double sin(double x) {  // fast_trig(x)
+MF_VMATH double sin(double x) {  // fast_trig(x)
     auto [z, octant] = reduce_quarter_pi(__builtin_fabs(x));
     double zz = z * z;
     double r = (octant == 2.0) | (octant == 6.0) ? cos_kernel(zz) : sin_kernel(z, zz);
@@ -159,7 +164,7 @@ inline double sin(double x) {  // fast_trig(x)
     return __builtin_copysign(1.0, x) * r;   // sin is odd (and keeps -0.0)
 }
 
-inline double cos(double x) {  // fast_trig(x)
+MF_VMATH double cos(double x) {  // fast_trig(x)
     auto [z, octant] = reduce_quarter_pi(__builtin_fabs(x));
     double zz = z * z;
     double r = (octant == 2.0) | (octant == 6.0) ? sin_kernel(z, zz) : cos_kernel(zz);
@@ -187,15 +192,15 @@ constexpr i64 kInfBits = 0x7ff0000000000000LL;
 // the division into the branches), and for x ? constant : x it may compute
 // on x anyway and select afterwards (no traps, -fno-trapping-math), raising
 // the underflow the stand-in was there to avoid. A blend of bits it keeps.
-inline double blend(bool m, double a, double b) {
+MF_VMATH double blend(bool m, double a, double b) {
     const u64 k = u64(0) - u64(m);
     return from_bits((bits_of(a) & k) | (bits_of(b) & ~k));
 }
 
-inline bool is_tiny(double x) { return abs_bits(x) < kTinyBits; }
+MF_VMATH bool is_tiny(double x) { return abs_bits(x) < kTinyBits; }
 // Zero or normal, finite or not (not subnormal).
-inline bool zero_or_normal(double x) { return (abs_bits(x) == 0) | (abs_bits(x) >= kMinNormalBits); }
-inline bool fast_finite(double x) { return zero_or_normal(x) & (abs_bits(x) < kInfBits); }
+MF_VMATH bool zero_or_normal(double x) { return (abs_bits(x) == 0) | (abs_bits(x) >= kMinNormalBits); }
+MF_VMATH bool fast_finite(double x) { return zero_or_normal(x) & (abs_bits(x) < kInfBits); }
 
 // exp(x) = scale * (1 + p), scale = 2^round(x / ln2): exp's kernel, kept apart
 // for expm1 (|x| <= 708, not tiny).
@@ -203,7 +208,7 @@ struct ExpParts {
     double scale, p;
 };
 // exp(r) - 1 for |r| <= ln2 / 2: its Taylor series to r^13 (Horner).
-inline double expm1_poly(double r) {
+MF_VMATH double expm1_poly(double r) {
     double p = 1.0 / 6227020800.0;
     p = p * r + 1.0 / 479001600.0;
     p = p * r + 1.0 / 39916800.0;
@@ -220,7 +225,7 @@ inline double expm1_poly(double r) {
     return p;
 }
 
-inline ExpParts exp_parts(double x) {
+MF_VMATH ExpParts exp_parts(double x) {
     constexpr double kLog2e = 1.4426950408889634074;
     constexpr double kLn2Hi = 6.93147180369123816490e-01;
     constexpr double kLn2Lo = 1.90821492927058770002e-10;
@@ -234,10 +239,10 @@ inline ExpParts exp_parts(double x) {
 
 // ---- expm1, exp2 --------------------------------------------------------------------
 
-inline bool fast_expm1(double x) { return zero_or_normal(x) & (abs_bits(x) <= kExpMaxBits); }
+MF_VMATH bool fast_expm1(double x) { return zero_or_normal(x) & (abs_bits(x) <= kExpMaxBits); }
 
 // scale * p + (scale - 1): scale - 1 is exact while it matters (|k| <= 53).
-inline double expm1(double x) {  // fast_expm1(x)
+MF_VMATH double expm1(double x) {  // fast_expm1(x)
     const bool tiny = is_tiny(x);
     auto [scale, p] = exp_parts(blend(tiny, 1.0, x));
     return tiny ? x : scale * p + (scale - 1.0);
@@ -245,10 +250,10 @@ inline double expm1(double x) {  // fast_expm1(x)
 
 // |x| <= 1021: 2^x and 2^round(x) are normal.
 constexpr i64 kExp2MaxBits = 0x408fe80000000000LL;  // bits of 1021.0
-inline bool fast_exp2(double x) { return zero_or_normal(x) & (abs_bits(x) <= kExp2MaxBits); }
+MF_VMATH bool fast_exp2(double x) { return zero_or_normal(x) & (abs_bits(x) <= kExp2MaxBits); }
 
 // 2^x = 2^k * exp(r ln2), k = round(x): x - k is exact.
-inline double exp2(double x) {  // fast_exp2(x)
+MF_VMATH double exp2(double x) {  // fast_exp2(x)
     constexpr double kLn2 = 0.69314718055994530942;
     const bool tiny = is_tiny(x);
     const double xs = blend(tiny, 0.0, x);
@@ -263,10 +268,10 @@ inline double exp2(double x) {  // fast_exp2(x)
 // ---- sinh, cosh, tanh ---------------------------------------------------------------
 
 // Up to 708 (exp's range; sinh and cosh are finite to 710.47, left to libm).
-inline bool fast_sinh(double x) { return fast_expm1(x); }
+MF_VMATH bool fast_sinh(double x) { return fast_expm1(x); }
 
 // sinh |x| = (t + t / (t + 1)) / 2 with t = expm1 |x|: no cancellation near 0.
-inline double sinh(double x) {  // fast_sinh(x)
+MF_VMATH double sinh(double x) {  // fast_sinh(x)
     const bool tiny = is_tiny(x);
     auto [scale, p] = exp_parts(blend(tiny, 1.0, __builtin_fabs(x)));
     double t = scale * p + (scale - 1.0);
@@ -274,11 +279,11 @@ inline double sinh(double x) {  // fast_sinh(x)
     return tiny ? x : __builtin_copysign(y, x);
 }
 
-inline bool fast_cosh(double x) { return abs_bits(x) <= kExpMaxBits; }  // NaN is not
+MF_VMATH bool fast_cosh(double x) { return abs_bits(x) <= kExpMaxBits; }  // NaN is not
 
 // e/2 + 1/(2e), the second term dropped above 22 (under 2^-60 of the first),
 // where it could be subnormal: an underflow NumPy does not report.
-inline double cosh(double x) {  // fast_cosh(x)
+MF_VMATH double cosh(double x) {  // fast_cosh(x)
     constexpr i64 k22Bits = 0x4036000000000000LL;  // 22.0
     const bool tiny = is_tiny(x), big = abs_bits(x) > k22Bits;
     double e = exp(blend(tiny, 1.0, __builtin_fabs(x)));
@@ -286,11 +291,11 @@ inline double cosh(double x) {  // fast_cosh(x)
     return tiny ? 1.0 : y;
 }
 
-inline bool fast_tanh(double x) { return fast_finite(x); }
+MF_VMATH bool fast_tanh(double x) { return fast_finite(x); }
 
 // tanh |x| = t / (t + 2), t = expm1(2|x|); 1 beyond 20 (1 - tanh 20 < 2^-57).
 constexpr i64 kTanhOneBits = 0x4034000000000000LL;  // bits of 20.0
-inline double tanh(double x) {  // fast_tanh(x)
+MF_VMATH double tanh(double x) {  // fast_tanh(x)
     const bool tiny = is_tiny(x), one = abs_bits(x) > kTanhOneBits;
     auto [scale, p] = exp_parts(blend(tiny | one, 1.0, 2.0 * __builtin_fabs(x)));
     double t = scale * p + (scale - 1.0);
@@ -305,7 +310,7 @@ inline double tanh(double x) {  // fast_tanh(x)
 struct LogParts {
     double e, f, hfsq, r;
 };
-inline LogParts log_parts(double x) {  // fast_log(x)
+MF_VMATH LogParts log_parts(double x) {  // fast_log(x)
     constexpr double kSqrt2 = 1.41421356237309504880;
     constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
                      Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
@@ -330,9 +335,9 @@ inline LogParts log_parts(double x) {  // fast_log(x)
 
 // f - hfsq split in two: hi has its low 32 bits cleared, so hi * (a constant's
 // high part) is exact (fdlibm's e_log2.c, e_log10.c).
-inline double high_part(double v) { return from_bits(bits_of(v) & 0xffffffff00000000ULL); }
+MF_VMATH double high_part(double v) { return from_bits(bits_of(v) & 0xffffffff00000000ULL); }
 
-inline double log2(double x) {  // fast_log(x)
+MF_VMATH double log2(double x) {  // fast_log(x)
     constexpr double kIvln2Hi = 1.44269504072144627571e+00, kIvln2Lo = 1.67517131648865118353e-10;
     auto [e, f, hfsq, r] = log_parts(x);
     double hi = high_part(f - hfsq);
@@ -344,7 +349,7 @@ inline double log2(double x) {  // fast_log(x)
     return val_lo + w;
 }
 
-inline double log10(double x) {  // fast_log(x)
+MF_VMATH double log10(double x) {  // fast_log(x)
     constexpr double kIvln10Hi = 4.34294481878168880939e-01, kIvln10Lo = 2.50829467116452752298e-11,
                      kLog10_2Hi = 3.01029995663611771306e-01, kLog10_2Lo = 3.69423907715893078616e-13;
     auto [e, f, hfsq, r] = log_parts(x);
@@ -359,14 +364,14 @@ inline double log10(double x) {  // fast_log(x)
 }
 
 // x > -1, finite, not subnormal.
-inline bool fast_log1p(double x) {
+MF_VMATH bool fast_log1p(double x) {
     return zero_or_normal(x) & (abs_bits(x) <= kMaxFiniteBits) &
            ((signed_bits(x) >= 0) | (abs_bits(x) < kOneBits));
 }
 
 // log(u) + (x - (u - 1)) / u with u = 1 + x: the second term is what rounding
 // 1 + x lost (u >= 2^-53 is normal).
-inline double log1p(double x) {  // fast_log1p(x)
+MF_VMATH double log1p(double x) {  // fast_log1p(x)
     const bool tiny = is_tiny(x);
     const double xs = blend(tiny, 1.0, x);
     double u = 1.0 + xs;
@@ -379,12 +384,12 @@ inline double log1p(double x) {  // fast_log1p(x)
 
 // ---- tan ----------------------------------------------------------------------------
 
-inline bool fast_tan(double x) { return zero_or_normal(x) & fast_trig(x); }
+MF_VMATH bool fast_tan(double x) { return zero_or_normal(x) & fast_trig(x); }
 
 // reduce_quarter_pi with pi/4 in four parts, the first three of 26 bits (j <
 // 2^27 times each is exact): z keeps its relative accuracy near the multiples
 // of pi/2, where tan is 1/z or z (tan(pi) is -1.22e-16 to the ulp).
-inline Reduced reduce_quarter_pi_exact(double ax) {
+MF_VMATH Reduced reduce_quarter_pi_exact(double ax) {
     constexpr double kFourOverPi = 1.27323954473516268615;
     constexpr double kC1 = 0x1.921fb58p-1, kC2 = -0x1.dde974p-28, kC3 = 0x1.1a62630p-55,
                      kC4 = 0x1.8a2e03707344ap-82;
@@ -394,7 +399,7 @@ inline Reduced reduce_quarter_pi_exact(double ax) {
 }
 
 // sin z / cos z, or -cos z / sin z in the octants where tan is cot's negative.
-inline double tan(double x) {  // fast_tan(x)
+MF_VMATH double tan(double x) {  // fast_tan(x)
     const bool tiny = is_tiny(x);
     auto [z, octant] = reduce_quarter_pi_exact(blend(tiny, 1.0, __builtin_fabs(x)));
     double zz = z * z;
@@ -406,10 +411,10 @@ inline double tan(double x) {  // fast_tan(x)
 
 // ---- arctan -------------------------------------------------------------------------
 
-inline bool fast_atan(double x) { return zero_or_normal(x) & (abs_bits(x) <= kInfBits); }
+MF_VMATH bool fast_atan(double x) { return zero_or_normal(x) & (abs_bits(x) <= kInfBits); }
 
 // Cephes atan.c: y + atan(t) + more, |t| <= 0.66, not tiny.
-[[gnu::always_inline]] inline double atan_kernel(double t, double y, double more) {
+MF_VMATH double atan_kernel(double t, double y, double more) {
     double z = t * t;
     double p = -8.750608600031904122785e-1;
     p = p * z - 1.615753718733365076637e1;
@@ -430,7 +435,7 @@ constexpr double kAtanPio4 = 7.85398163397448309616e-1, kAtanMoreBits = 6.123233
 
 // |x| reduced to [0, 0.66] by atan x = pi/2 + atan(-1/x) above tan(3pi/8)
 // and pi/4 + atan((x-1)/(x+1)) above 0.66.
-inline double atan_abs(double ax) {  // ax >= 0, not tiny, finite
+MF_VMATH double atan_abs(double ax) {  // ax >= 0, not tiny, finite
     constexpr i64 kT3P8Bits = 0x4003504f333f9de6LL;  // bits of tan(3pi/8) = 2.414...
     constexpr double kPio2 = 1.57079632679489661923;
     const bool big = abs_bits(ax) > kT3P8Bits, mid = !big & (abs_bits(ax) > kAtanMidBits);
@@ -443,7 +448,7 @@ inline double atan_abs(double ax) {  // ax >= 0, not tiny, finite
 
 // Above 2^60 (infinity too) atan is pi/2 to the bit: computed at 2^60, where
 // 1/x squared does not underflow.
-inline double atan(double x) {  // fast_atan(x)
+MF_VMATH double atan(double x) {  // fast_atan(x)
     constexpr i64 kHugeBits = 0x43b0000000000000LL;  // 2^60
     const bool tiny = is_tiny(x), huge = abs_bits(x) > kHugeBits;
     double y = atan_abs(blend(tiny, 1.0, blend(huge, 0x1p60, __builtin_fabs(x))));
@@ -453,7 +458,7 @@ inline double atan(double x) {  // fast_atan(x)
 // ---- arcsin, arccos (fdlibm e_asin.c, e_acos.c) -------------------------------------
 
 // asin t = t + t R(t^2) on |t| < 0.5.
-inline double asin_R(double z) {
+MF_VMATH double asin_R(double z) {
     double p = z * (1.66666666666666657415e-01 +
                z * (-3.25565818622400915405e-01 +
                z * (2.01212532134862925881e-01 +
@@ -482,7 +487,7 @@ constexpr i64 kHalfBits = 0x3fe0000000000000LL;  // 0.5
 // 1/1 and 0/1 first); the only flag is underflow, raised, as NumPy does, by
 // the division when the result itself is |y/x| and subnormal: a quotient under
 // 2^-60 is not divided at all where it is not the result.
-[[gnu::always_inline]] inline double atan2(double y, double x) {
+MF_VMATH double atan2(double y, double x) {
     constexpr double kPiHi = 3.1415926535897931160e+00, kPiLo = 1.2246467991473531772e-16;
     const i64 by = abs_bits(y), bx = abs_bits(x);
     const bool nan = (by > kInfBits) | (bx > kInfBits);
@@ -523,7 +528,7 @@ constexpr i64 kHalfBits = 0x3fe0000000000000LL;  // 0.5
 // taken as 0 when the exponents are 60 apart (it would underflow, and adds
 // nothing). Overflow and a subnormal inexact result raise their flags in the
 // product, as NumPy's libm does.
-[[gnu::always_inline]] inline double hypot(double x, double y) {
+MF_VMATH double hypot(double x, double y) {
     const i64 bx = abs_bits(x), by = abs_bits(y);
     const bool inf = (bx == kInfBits) | (by == kInfBits), nan = (bx > kInfBits) | (by > kInfBits);
     const bool x_big = bx >= by;
@@ -539,11 +544,11 @@ constexpr i64 kHalfBits = 0x3fe0000000000000LL;  // 0.5
     return inf ? __builtin_inf() : h;
 }
 
-inline bool fast_asin(double x) { return zero_or_normal(x) & (abs_bits(x) <= kOneBits); }
+MF_VMATH bool fast_asin(double x) { return zero_or_normal(x) & (abs_bits(x) <= kOneBits); }
 
 // Below 0.5 the series; above, asin |x| = pi/2 - 2 asin sqrt((1 - |x|) / 2),
 // with sqrt's low bits carried separately below 0.975.
-inline double asin(double x) {  // fast_asin(x)
+MF_VMATH double asin(double x) {  // fast_asin(x)
     constexpr i64 k0975Bits = 0x3fef333333333333LL;  // bits of 0.975
     const bool tiny = is_tiny(x), small = abs_bits(x) < kHalfBits,
                near1 = abs_bits(x) >= k0975Bits;
@@ -559,9 +564,9 @@ inline double asin(double x) {  // fast_asin(x)
     return tiny ? x : __builtin_copysign(y, x);
 }
 
-inline bool fast_acos(double x) { return abs_bits(x) <= kOneBits; }  // NaN is not
+MF_VMATH bool fast_acos(double x) { return abs_bits(x) <= kOneBits; }  // NaN is not
 
-inline double acos(double x) {  // fast_acos(x)
+MF_VMATH double acos(double x) {  // fast_acos(x)
     constexpr double kPi = 3.14159265358979311600e+00;
     const bool tiny = is_tiny(x), small = abs_bits(x) < kHalfBits, negative = signed_bits(x) < 0;
     double xs = blend(tiny, 0.25, x);
@@ -580,11 +585,11 @@ inline double acos(double x) {  // fast_acos(x)
 
 // ---- cbrt (FreeBSD s_cbrt.c) --------------------------------------------------------
 
-inline bool fast_cbrt(double x) { return fast_finite(x); }
+MF_VMATH bool fast_cbrt(double x) { return fast_finite(x); }
 
 // A 5-bit estimate from the exponent field divided by 3, a polynomial to 23
 // bits, then one Newton step to within 0.667 ulp.
-inline double cbrt(double x) {  // fast_cbrt(x)
+MF_VMATH double cbrt(double x) {  // fast_cbrt(x)
     const bool zero = abs_bits(x) == 0;
     double ax = blend(zero, 1.0, __builtin_fabs(x));
     u64 hx = bits_of(ax) >> 32;
@@ -611,11 +616,11 @@ inline double cbrt(double x) {  // fast_cbrt(x)
 
 using u32 = unsigned int;
 using i32 = int;
-inline u32 bits_of(float x) { return __builtin_bit_cast(u32, x); }
-inline float from_bits_f(u32 b) { return __builtin_bit_cast(float, b); }
-inline i32 abs_bits(float x) { return i32(bits_of(x) & 0x7fffffffu); }
-inline i32 signed_bits(float x) { return i32(bits_of(x)); }
-inline float blend(bool m, float a, float b) {
+MF_VMATH u32 bits_of(float x) { return __builtin_bit_cast(u32, x); }
+MF_VMATH float from_bits_f(u32 b) { return __builtin_bit_cast(float, b); }
+MF_VMATH i32 abs_bits(float x) { return i32(bits_of(x) & 0x7fffffffu); }
+MF_VMATH i32 signed_bits(float x) { return i32(bits_of(x)); }
+MF_VMATH float blend(bool m, float a, float b) {
     const u32 k = u32(0) - u32(m);
     return from_bits_f((bits_of(a) & k) | (bits_of(b) & ~k));
 }
@@ -625,14 +630,14 @@ constexpr i32 kMinNormalBitsF = 0x00800000;  // FLT_MIN
 constexpr i32 kMaxFiniteBitsF = 0x7f7fffff;  // FLT_MAX
 constexpr i32 kInfBitsF = 0x7f800000;
 constexpr i32 kOneBitsF = 0x3f800000;
-inline bool is_tiny(float x) { return abs_bits(x) < kTinyBitsF; }
-inline bool zero_or_normal(float x) { return (abs_bits(x) == 0) | (abs_bits(x) >= kMinNormalBitsF); }
+MF_VMATH bool is_tiny(float x) { return abs_bits(x) < kTinyBitsF; }
+MF_VMATH bool zero_or_normal(float x) { return (abs_bits(x) == 0) | (abs_bits(x) >= kMinNormalBitsF); }
 
 struct ExpPartsF {
     float scale, p;
 };
 // exp(x) = scale * (1 + p) on |x| <= 87 (scale = 2^k, k in [-126, 126]).
-inline ExpPartsF exp_parts(float x) {
+MF_VMATH ExpPartsF exp_parts(float x) {
     constexpr float kMagicF = 12582912.0f;  // 1.5 * 2^23
     constexpr float kLog2e = 1.44269504088896341f;
     constexpr float kLn2Hi = 6.9314575195e-01f, kLn2Lo = 1.4286067653e-06f;  // k * kLn2Hi exact
@@ -652,15 +657,15 @@ inline ExpPartsF exp_parts(float x) {
 
 constexpr i32 kExpMaxBitsF = 0x42ae0000;   // 87.0
 constexpr i32 kExp2MaxBitsF = 0x42fa0000;  // 125.0
-inline bool fast_expm1(float x) { return zero_or_normal(x) & (abs_bits(x) <= kExpMaxBitsF); }
-inline float expm1(float x) {
+MF_VMATH bool fast_expm1(float x) { return zero_or_normal(x) & (abs_bits(x) <= kExpMaxBitsF); }
+MF_VMATH float expm1(float x) {
     const bool tiny = is_tiny(x);
     auto [scale, p] = exp_parts(blend(tiny, 1.0f, x));
     return tiny ? x : scale * p + (scale - 1.0f);
 }
 
-inline bool fast_exp2(float x) { return zero_or_normal(x) & (abs_bits(x) <= kExp2MaxBitsF); }
-inline float exp2(float x) {
+MF_VMATH bool fast_exp2(float x) { return zero_or_normal(x) & (abs_bits(x) <= kExp2MaxBitsF); }
+MF_VMATH float exp2(float x) {
     constexpr float kMagicF = 12582912.0f, kLn2 = 0.693147180559945309f;
     const bool tiny = is_tiny(x);
     float xs = blend(tiny, 0.0f, x);
@@ -678,8 +683,8 @@ inline float exp2(float x) {
     return tiny ? 1.0f : (1.0f + p) * from_bits_f((k + 127) << 23);
 }
 
-inline bool fast_sinh(float x) { return fast_expm1(x); }
-inline float sinh(float x) {
+MF_VMATH bool fast_sinh(float x) { return fast_expm1(x); }
+MF_VMATH float sinh(float x) {
     const bool tiny = is_tiny(x);
     auto [scale, p] = exp_parts(blend(tiny, 1.0f, __builtin_fabsf(x)));
     float t = scale * p + (scale - 1.0f);
@@ -687,8 +692,8 @@ inline float sinh(float x) {
     return tiny ? x : __builtin_copysignf(y, x);
 }
 
-inline bool fast_cosh(float x) { return abs_bits(x) <= kExpMaxBitsF; }
-inline float cosh(float x) {  // as the double one, from 10 on
+MF_VMATH bool fast_cosh(float x) { return abs_bits(x) <= kExpMaxBitsF; }
+MF_VMATH float cosh(float x) {  // as the double one, from 10 on
     const bool tiny = is_tiny(x), big = abs_bits(x) > 0x41200000;  // 10.0
     auto [scale, p] = exp_parts(blend(tiny, 1.0f, __builtin_fabsf(x)));
     float e = scale + scale * p;
@@ -696,9 +701,9 @@ inline float cosh(float x) {  // as the double one, from 10 on
     return tiny ? 1.0f : y;
 }
 
-inline bool fast_tanh(float x) { return zero_or_normal(x) & (abs_bits(x) < kInfBitsF); }
+MF_VMATH bool fast_tanh(float x) { return zero_or_normal(x) & (abs_bits(x) < kInfBitsF); }
 constexpr i32 kTanhOneBitsF = 0x41200000;  // 10.0: 1 - tanh 10 < 2^-26
-inline float tanh(float x) {
+MF_VMATH float tanh(float x) {
     const bool tiny = is_tiny(x), one = abs_bits(x) > kTanhOneBitsF;
     auto [scale, p] = exp_parts(blend(tiny | one, 1.0f, 2.0f * __builtin_fabsf(x)));
     float t = scale * p + (scale - 1.0f);
@@ -709,7 +714,7 @@ inline float tanh(float x) {
 struct LogPartsF {
     float e, f, hfsq, r;
 };
-inline LogPartsF log_parts(float x) {  // positive, normal, finite
+MF_VMATH LogPartsF log_parts(float x) {  // positive, normal, finite
     constexpr float kSqrt2 = 1.41421356237309504880f;
     constexpr float Lg1 = 0xaaaaaa.0p-24f, Lg2 = 0xccce13.0p-25f, Lg3 = 0x91e9ee.0p-25f,
                     Lg4 = 0xf89e26.0p-26f;
@@ -729,12 +734,12 @@ inline LogPartsF log_parts(float x) {  // positive, normal, finite
     float hfsq = 0.5f * f * f;
     return {e, f, hfsq, s * (hfsq + t2 + t1)};
 }
-inline bool fast_log(float x) {
+MF_VMATH bool fast_log(float x) {
     return (signed_bits(x) >= kMinNormalBitsF) & (signed_bits(x) <= kMaxFiniteBitsF);
 }
-inline float high_part(float v) { return from_bits_f(bits_of(v) & 0xfffff000u); }
+MF_VMATH float high_part(float v) { return from_bits_f(bits_of(v) & 0xfffff000u); }
 
-inline float log2(float x) {
+MF_VMATH float log2(float x) {
     constexpr float kIvln2Hi = 1.4428710938e+00f, kIvln2Lo = -1.7605285393e-04f;
     auto [e, f, hfsq, r] = log_parts(x);
     float hi = high_part(f - hfsq);
@@ -742,7 +747,7 @@ inline float log2(float x) {
     return (lo + hi) * kIvln2Lo + lo * kIvln2Hi + hi * kIvln2Hi + e;
 }
 
-inline float log10(float x) {
+MF_VMATH float log10(float x) {
     constexpr float kIvln10Hi = 4.3432617188e-01f, kIvln10Lo = -3.1689971365e-05f,
                     kLog10_2Hi = 3.0102920532e-01f, kLog10_2Lo = 7.9034151668e-07f;
     auto [e, f, hfsq, r] = log_parts(x);
@@ -751,11 +756,11 @@ inline float log10(float x) {
     return e * kLog10_2Lo + (lo + hi) * kIvln10Lo + lo * kIvln10Hi + hi * kIvln10Hi + e * kLog10_2Hi;
 }
 
-inline bool fast_log1p(float x) {
+MF_VMATH bool fast_log1p(float x) {
     return zero_or_normal(x) & (abs_bits(x) <= kMaxFiniteBitsF) &
            ((signed_bits(x) >= 0) | (abs_bits(x) < kOneBitsF));
 }
-inline float log1p(float x) {
+MF_VMATH float log1p(float x) {
     constexpr float kLn2Hi = 6.9313812256e-01f, kLn2Lo = 9.0580006145e-06f;
     const bool tiny = is_tiny(x);
     const float xs = blend(tiny, 1.0f, x);
@@ -771,8 +776,8 @@ inline float log1p(float x) {
 
 // The reduction in double (|x| - j pi/4 is float's z with a 2^-53 error at
 // most), Cephes' tanf.c kernel in float.
-inline bool fast_tan(float x) { return zero_or_normal(x) & fast_trig(double(x)); }
-inline float tan(float x) {
+MF_VMATH bool fast_tan(float x) { return zero_or_normal(x) & fast_trig(double(x)); }
+MF_VMATH float tan(float x) {
     const bool tiny = is_tiny(x);
     auto [zd, octant] = reduce_quarter_pi_exact(double(blend(tiny, 1.0f, __builtin_fabsf(x))));
     float z = float(zd), zz = z * z;
@@ -789,7 +794,7 @@ inline float tan(float x) {
 }
 
 // y + atan(t) + more, |t| <= tan(pi/8) (Cephes atanf.c), not tiny.
-[[gnu::always_inline]] inline float atan_kernel(float t, float y, float more) {
+MF_VMATH float atan_kernel(float t, float y, float more) {
     float z = t * t;
     float p = 8.05374449538e-2f;
     p = p * z - 1.38776856032e-1f;
@@ -798,8 +803,8 @@ inline float tan(float x) {
     return y + ((p * z * t + t) + more);
 }
 
-inline bool fast_atan(float x) { return zero_or_normal(x) & (abs_bits(x) <= kInfBitsF); }
-inline float atan(float x) {
+MF_VMATH bool fast_atan(float x) { return zero_or_normal(x) & (abs_bits(x) <= kInfBitsF); }
+MF_VMATH float atan(float x) {
     constexpr i32 kT3P8Bits = 0x401a827a;  // tan(3pi/8) = 2.4142137
     constexpr i32 kTP8Bits = 0x3ed413cd;   // tan(pi/8) = 0.41421357
     constexpr float kPio2 = 1.5707963267948966f, kPio4 = 0.7853981633974483f;
@@ -816,7 +821,7 @@ inline float atan(float x) {
 }
 
 // asin on [0, 0.5] (Cephes asinf.c's polynomial), t >= 0 not tiny.
-inline float asin_small(float t, float tt) {
+MF_VMATH float asin_small(float t, float tt) {
     float p = 4.2163199048e-2f;
     p = p * tt + 2.4181311049e-2f;
     p = p * tt + 4.5470025998e-2f;
@@ -825,9 +830,9 @@ inline float asin_small(float t, float tt) {
     return p * tt * t + t;
 }
 
-inline bool fast_asin(float x) { return zero_or_normal(x) & (abs_bits(x) <= kOneBitsF); }
+MF_VMATH bool fast_asin(float x) { return zero_or_normal(x) & (abs_bits(x) <= kOneBitsF); }
 // asin |x| = pi/2 - 2 asin sqrt((1 - |x|) / 2) above 0.5.
-inline float asin(float x) {
+MF_VMATH float asin(float x) {
     constexpr float kPio2 = 1.5707963267948966f;
     const bool tiny = is_tiny(x), small = abs_bits(x) <= 0x3f000000;  // 0.5
     float ax = blend(tiny, 0.25f, __builtin_fabsf(x));
@@ -838,10 +843,10 @@ inline float asin(float x) {
     return tiny ? x : __builtin_copysignf(y, x);
 }
 
-inline bool fast_acos(float x) { return abs_bits(x) <= kOneBitsF; }
+MF_VMATH bool fast_acos(float x) { return abs_bits(x) <= kOneBitsF; }
 // Below -0.5: pi - 2 asin sqrt((1 + x) / 2); above 0.5: 2 asin sqrt((1 - x) / 2);
 // between: pi/2 - asin x.
-inline float acos(float x) {
+MF_VMATH float acos(float x) {
     constexpr float kPio2 = 1.5707963267948966f, kPi = 3.14159265358979f;
     const bool tiny = is_tiny(x), small = abs_bits(x) <= 0x3f000000, negative = signed_bits(x) < 0;
     float xs = blend(tiny, 0.25f, x);
@@ -855,7 +860,7 @@ inline float acos(float x) {
 
 // arctan2 as the double one, with atan's float kernel; float32's subnormal
 // results come of inexact quotients here, which raise underflow themselves.
-[[gnu::always_inline]] inline float atan2(float y, float x) {
+MF_VMATH float atan2(float y, float x) {
     constexpr float kPio2 = 1.5707963267948966f, kPio2Lo = -4.37113883e-8f;  // pi/2 - float(pi/2)
     constexpr float kPi = 3.14159265358979f, kPiLo = -8.74227766e-8f;       // pi - float(pi)
     constexpr float kPio4 = 0.7853981633974483f, kPio4Lo = -2.18556941e-8f;
@@ -884,7 +889,7 @@ inline float acos(float x) {
 
 // hypot in double: the squares can neither overflow nor underflow there,
 // and rounding the result to float raises float's overflow and underflow.
-[[gnu::always_inline]] inline float hypot(float x, float y) {
+MF_VMATH float hypot(float x, float y) {
     const bool inf = (abs_bits(x) == kInfBitsF) | (abs_bits(y) == kInfBitsF);
     const double dx = x, dy = y;
     const float h = float(__builtin_sqrt(dx * dx + dy * dy));
@@ -892,7 +897,8 @@ inline float acos(float x) {
 }
 
 // cbrt in double lanes (its Newton step wants double), rounded once.
-inline bool fast_cbrt(float x) { return fast_cbrt(double(x)); }
-inline float cbrt(float x) { return float(cbrt(double(x))); }
+MF_VMATH bool fast_cbrt(float x) { return fast_cbrt(double(x)); }
+MF_VMATH float cbrt(float x) { return float(cbrt(double(x))); }
 
 }  // namespace vmath
+#undef MF_VMATH
