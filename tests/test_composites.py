@@ -171,3 +171,27 @@ def test_real_and_imag_of_device_arrays_stay_on_the_device(backend):
     zeros = mf.imag(x, backend=backend)
     assert not isinstance(zeros, np.ndarray)
     assert_matches(mf.to_host(zeros), np.zeros(3), what="imag on the device")
+
+
+def test_vecdot_of_device_arrays_over_another_axis(backend):
+    if backend != "cuda":
+        pytest.skip("device arrays: the cuda engine")
+    rng = np.random.default_rng(3)
+    x1, x2 = rng.standard_normal((3, 4, 5)), rng.standard_normal((3, 4, 5))
+    d1, d2 = mf.to_device(x1), mf.to_device(x2)
+    for axis in (0, 1, -2):
+        got = mf.vecdot(d1, d2, axis=axis, backend=backend)
+        assert not isinstance(got, np.ndarray)
+        np.testing.assert_allclose(mf.to_host(got), np.vecdot(x1, x2, axis=axis), rtol=1e-13)
+    got = mf.vecdot(d1[:, 1:], d2[:, 1:], axis=0, backend=backend)  # strided views
+    np.testing.assert_allclose(mf.to_host(got), np.vecdot(x1[:, 1:], x2[:, 1:], axis=0),
+                               rtol=1e-13)
+    if SIMULATOR:  # a producer of __cuda_array_interface__ (its memory is the host's there)
+        class Producer:
+            def __init__(self, a):
+                self.a, self.shape, self.dtype = a, a.shape, a.dtype
+                face = a.__array_interface__
+                self.__cuda_array_interface__ = {**face, "version": 3, "stream": None}
+
+        got = mf.vecdot(Producer(x1[:, ::-1]), Producer(x2[:, ::-1]), axis=1, backend=backend)
+        np.testing.assert_allclose(mf.to_host(got), np.vecdot(x1, x2, axis=1), rtol=1e-13)

@@ -81,6 +81,36 @@ def diff(op: Op, backend, part, a, n, axis, prepend, append, out):
     return a
 
 
+class _AxisLast:
+    """Device array ``x`` with axis ``k`` moved last: its memory, shape and strides permuted
+    (a view, as ``np.moveaxis``, through ``__cuda_array_interface__``)."""
+
+    def __init__(self, x, k: int):
+        cai = x.__cuda_array_interface__
+        shape = tuple(cai["shape"])
+        strides = cai.get("strides")
+        if strides is None:  # C-contiguous
+            strides = tuple(np.empty(0, cai["typestr"]).itemsize
+                            * int(np.prod(shape[i + 1:], dtype=np.int64))
+                            for i in range(len(shape)))
+        order = (*range(k), *range(k + 1, len(shape)), k)
+        self.__cuda_array_interface__ = {**cai, "shape": tuple(shape[i] for i in order),
+                                         "strides": tuple(strides[i] for i in order)}
+        self.base = x  # keeps the memory alive
+        self.dtype = np.dtype(cai["typestr"])
+        self.shape = self.__cuda_array_interface__["shape"]
+        self.ndim = len(shape)
+        self.size = int(np.prod(shape, dtype=np.int64))
+
+
+def _axis_last(x, k: int):
+    """A device array's view with axis ``k`` last (the simulator's arrays have no
+    ``__cuda_array_interface__``, but a NumPy ``transpose`` that is a view)."""
+    if hasattr(x, "__cuda_array_interface__"):
+        return _AxisLast(x, k)
+    return x.transpose((*range(k), *range(k + 1, len(x.shape)), k))
+
+
 def vecdot(op: Op, backend, part, x1, x2, out, axis):
     """NumPy 2's vecdot for real dtypes: sum(x1 * x2) along ``axis`` of each operand
     (the backend's multiply and sum), in the product's dtype."""
@@ -100,15 +130,11 @@ def vecdot(op: Op, backend, part, x1, x2, out, axis):
                 pass
         probes.append(np.broadcast_to(np.zeros((), _dtype(x)), tuple(probe)))
     dtype = np.asarray(np.vecdot(*probes, axis=axis)).dtype
-    on_device = _checks.is_device_array(x1) or _checks.is_device_array(x2)
     moved = []
     for x, shape in ((x1, s1), (x2, s2)):
         k = normalize_axis_index(axis, len(shape))
         if k != len(shape) - 1:
-            if on_device:
-                raise TypeError(f"mathfront.{op.name}: on device arrays only the last axis "
-                                "(axis=-1) is supported")
-            x = np.moveaxis(x, k, -1)
+            x = _axis_last(x, k) if _checks.is_device_array(x) else np.moveaxis(x, k, -1)
         moved.append(x)
     product = _call(part, "multiply", *moved)  # (bool, whose vecdot ORs ANDs: no part)
     return _call(part, "sum", product, axis=-1, out=out,

@@ -56,7 +56,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sizes", nargs="+", type=_size, metavar="N",
                    help="element counts, e.g. 1000 1e6 (default: 1e3 1e5 1e7)")
     p.add_argument("--backends", nargs="+", metavar="NAME",
-                   help="backends to time next to numpy (default: every available one)")
+                   help="backends to time next to numpy, 'auto' among them (default: every\n"
+                        "available one)")
     p.add_argument("--threads", nargs="+", type=_positive_int, metavar="N",
                    help="thread counts for threaded backends (default: mf.get_num_threads())")
     p.add_argument("--quick", action="store_true",
@@ -85,6 +86,8 @@ def _check(args, mf) -> None:
             raise BenchError(f"dtype {dtype!r} is not numeric")
     status = {s.name: s for s in mf.backends()}
     for name in args.backends or ():
+        if name == "auto":
+            continue
         if name not in status:
             raise BenchError(f"unknown backend {name!r}; backends are: {', '.join(status)}")
         if not status[name].available:

@@ -13,6 +13,7 @@ import numpy as np
 import mathfront as mf
 
 from .. import _registry
+from .._auto import AUTO
 from .cases import Case
 from .timing import Timed, interleaved
 
@@ -86,6 +87,9 @@ def _entries(case: Case, backends: list[str], threads: list[int]) -> dict[tuple,
     entries = {("numpy", None): Timed(case.call(mf, "numpy"))}
     op, dtype = case.spec, np.dtype(case.dtype)
     for name in backends:
+        if name == AUTO:  # what a call without backend= gets: the engine auto picks
+            entries[(AUTO, None)] = Timed(case.call(mf, AUTO))
+            continue
         backend = _registry.get(name)
         if name == "numpy" or not backend.supports(op, [dtype]):
             continue
