@@ -54,12 +54,19 @@ constexpr bool kBaseline = true;
 constexpr bool kBaseline = false;
 #endif
 
+// Integer loops that the baseline cannot vectorise: x86's per-lane shifts by
+// a variable count (vpsllvd, vpsravd...) came with AVX2, so SSE2 shifts one
+// element at a time, slower than memory.
+template <class Op>
+constexpr bool kNeedsAvx2 = std::is_same_v<Op, LeftShift> || std::is_same_v<Op, RightShift>;
+
 // Whether this level compiles an elementwise loop: the baseline all; higher
 // levels float math only (integer, bool and comparison loops are memory-bound:
-// wider vectors buy them nothing, and they are most of the code).
-template <Result R, DType D>
+// wider vectors buy them nothing, and they are most of the code), and shifts.
+template <class Op, Result R, DType D>
 constexpr bool compiled_here() {
-    return kBaseline || ((D == DType::f32 || D == DType::f64) && R != Result::Bool);
+    return kBaseline || ((D == DType::f32 || D == DType::f64) && R != Result::Bool) ||
+           (kNeedsAvx2<Op> && D != DType::f32 && D != DType::f64);
 }
 
 // Fills one op's loops for each dtype its row lists (`dtypes`, a mask of
@@ -68,7 +75,7 @@ constexpr bool compiled_here() {
 template <class Op, Result R, uint32_t dtypes, DType... D, class Loops, class Make>
 constexpr void set_loops(Loops* row, Make make) {
     auto one = [&](auto d) {
-        if constexpr ((dtypes & dtype_bit(d.value)) != 0 && compiled_here<R, d.value>()) {
+        if constexpr ((dtypes & dtype_bit(d.value)) != 0 && compiled_here<Op, R, d.value>()) {
             using T = typename CType<d.value>::type;
             static_assert(std::is_same_v<typename Op::template Out<T>, ResultOf<R, T>>,
                           "a functor's Out<T> differs from its op table row's result rule");
