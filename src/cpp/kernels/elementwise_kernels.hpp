@@ -396,6 +396,14 @@ void binary_sv(const void* a_, const void* b_, void* out_, int64_t n) {
     for (int64_t i = 0; i < n; ++i) out[i] = Op::template f<T>(a, b[i]);
 }
 
+// fast ? x : 1, as a blend of bits for floats: GCC may compute f on x
+// anyway and select afterwards from a ?:, raising the flags 1 stands in to
+// avoid (tan(1e30) overflow).
+template <class T> [[gnu::always_inline]] inline T stand_in(bool fast, T x) {
+    if constexpr (is_float_v<T>) return vmath::blend(fast, x, T(1));
+    else return fast ? x : T(1);
+}
+
 template <class Op, class T>
 void unary_v(const void* a_, void* out_, int64_t n) {
     auto a = static_cast<const T*>(a_);
@@ -408,16 +416,26 @@ void unary_v(const void* a_, void* out_, int64_t n) {
             const int64_t stop = start + kBlock < n ? start + kBlock : n;
             int64_t slow = 0;
             for (int64_t i = start; i < stop; ++i) slow += !Op::template fast<T>(a[i]);
-            if (slow) {  // rare: overflow, NaN, huge arguments
-                // f only ever sees its fast range (1 is in every one), even
-                // where GCC computes it for every element: it raises no flag
-                // there, and libm raises C99's on the rest.
+            if (slow) {  // overflow, NaN, huge arguments, log(0) of integers
+                // The vector loop on the block with 1 (in every fast range, so
+                // f raises no flag) standing in for the others, then libm on
+                // those alone (C99's flags); saved first, as out may be a.
+                int32_t where[kBlock];
+                T saved[kBlock];
+                int64_t m = 0;
+                for (int64_t i = start; i < stop; ++i) {
+                    if (!Op::template fast<T>(a[i])) {
+                        where[m] = int32_t(i - start);
+                        saved[m++] = a[i];
+                    }
+                }
+#pragma GCC ivdep
                 for (int64_t i = start; i < stop; ++i) {
                     const T x = a[i];
-                    const bool fast = Op::template fast<T>(x);
-                    const auto y = Op::template f<T>(fast ? x : T(1));
-                    out[i] = fast ? y : Op::template slow<T>(x);
+                    out[i] = Op::template f<T>(stand_in(Op::template fast<T>(x), x));
                 }
+                for (int64_t j = 0; j < m; ++j)
+                    out[start + where[j]] = Op::template slow<T>(saved[j]);
                 continue;
             }
 #pragma GCC ivdep

@@ -62,11 +62,14 @@ constexpr bool kNeedsAvx2 = std::is_same_v<Op, LeftShift> || std::is_same_v<Op, 
 
 // Whether this level compiles an elementwise loop: the baseline all; higher
 // levels float math only (integer, bool and comparison loops are memory-bound:
-// wider vectors buy them nothing, and they are most of the code), and shifts.
+// wider vectors buy them nothing, and they are most of the code), integers
+// included where the result is a float (sqrt, log, divide of int32: the math
+// is the float loop's, after a conversion SSE2 lacks for int64), and shifts.
 template <class Op, Result R, DType D>
 constexpr bool compiled_here() {
-    return kBaseline || ((D == DType::f32 || D == DType::f64) && R != Result::Bool) ||
-           (kNeedsAvx2<Op> && D != DType::f32 && D != DType::f64);
+    constexpr bool is_float = D == DType::f32 || D == DType::f64;
+    return kBaseline || (is_float && R != Result::Bool) || R == Result::Inexact ||
+           R == Result::Float || (kNeedsAvx2<Op> && !is_float);
 }
 
 // Fills one op's loops for each dtype its row lists (`dtypes`, a mask of
