@@ -127,8 +127,9 @@ def _check(expr: str, tree: ast.Expression) -> tuple[str, ...]:
 
 def _builder(expr: str, tree: ast.Expression, names: tuple[str, ...]):
     """The expression as a function of its names (run on the tracer's proxies)."""
-    from .. import _api
     import operator
+
+    from .. import _api
 
     def build(node, env):
         t = type(node)

@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from .. import _checks
+from .. import _checks, _transfer
 from .._checks import fmt_shape
 from . import _engines, _numpy_engine, _outputs, _promote
 from ._program import Reduction
@@ -142,8 +142,6 @@ def scalar_values(traced: Traced, args) -> list:
         else:
             fn, expected, arg_slots = prelude[i]
             v = fn(*(values[s] for s in arg_slots))
-            if isinstance(v, np.ndarray):
-                v = v[()]
             if (type(v) is not expected) if isinstance(expected, type) else (
                     getattr(v, "dtype", None) != expected):
                 raise TypeError(f"mathfront.fuse: a scalar computed from the arguments is a "
@@ -201,7 +199,7 @@ def run(traced: Traced, args, out, casting, backend, name):
     engine_outs, copies = [None] * len(program.outputs), []
     alias_ok = len(traced.outputs) == 1
     broadcast = None
-    for o, target in zip(traced.outputs, outs, strict=True):
+    for at, (o, target) in enumerate(zip(traced.outputs, outs, strict=True)):
         if target is None:
             continue
         if o.kind == "engine":
@@ -210,17 +208,18 @@ def run(traced: Traced, args, out, casting, backend, name):
                 dtype = np.dtype(produced.dtype)
                 want = _reduced_shape(own_shapes[o.index], produced, o.keepdims)
                 _outputs.check(target, dtype, want, "unsafe", f"the {produced.op}")
+                copies.append((at, target))
                 continue
             dtype, want = np.dtype(program.dtypes[produced]), own_shapes[o.index]
         elif o.kind == "input":
-            x = args[o.index]
+            x = arrays[o.index]
             dtype, want = x.dtype, x.shape
         else:
             v = values[o.index]
             dtype, want = _promote.default_dtype(
                 type(v) if type(v) in (bool, int, float) else v.dtype), ()
         _outputs.check(target, dtype, want, casting, "the result")
-        if o.kind == "engine" and not split:
+        if o.kind == "engine" and not split and engine.device == "cpu":
             if broadcast is None:
                 broadcast = _broadcast(arrays, shape)
             if target.dtype == dtype and not _outputs.overlaps_partially(
@@ -229,7 +228,7 @@ def run(traced: Traced, args, out, casting, backend, name):
                                         if isinstance(x, np.ndarray))):
                 engine_outs[o.index] = target
                 continue
-        copies.append((o, target))
+        copies.append((at, target))
 
     scalars = [_register_value(values[slot], dtype, clamp)
                for slot, dtype, clamp in traced.scalar_sources]
@@ -246,7 +245,13 @@ def run(traced: Traced, args, out, casting, backend, name):
                 if not isinstance(produced, Reduction) and engine_outs[i] is None:
                     engine_outs[i] = _empty(engine, shape, program.dtypes[produced])
             runner = _compiled(traced, engine)
-            results = runner(broadcast, scalars, engine_outs)
+            if engine.device != "cpu" and not on_device:  # host in, host out
+                _transfer.check(engine.name, "fuse", arrays)
+                broadcast = [engine.to_device(np.ascontiguousarray(x)) for x in broadcast]
+                results = tuple(engine.to_host(r) for r in runner(broadcast, scalars,
+                                                                  engine_outs))
+            else:
+                results = runner(broadcast, scalars, engine_outs)
     else:
         results = ()
 
@@ -259,16 +264,15 @@ def run(traced: Traced, args, out, casting, backend, name):
                 if o.keepdims:
                     value = value.reshape(_reduced_shape(own_shapes[o.index], produced, True))
                 if target is None and value.ndim == 0 and isinstance(value, np.ndarray):
-                    value = int(value) if produced.op == "count_nonzero" else value[()]
+                    value = value[()]
             elif target is None and isinstance(value, np.ndarray) and value.ndim == 0:
                 value = value[()]  # NumPy's ufuncs give scalars for 0-d inputs
         elif o.kind == "input":
-            value = args[o.index]
+            value = arrays[o.index]
         else:
             value = values[o.index]
         answers.append(value)
-    for o, target in copies:
-        i = traced.outputs.index(o)
+    for i, target in copies:
         np.copyto(target, answers[i], casting="unsafe")
         answers[i] = target
     return tuple(answers) if traced.as_tuple else answers[0]

@@ -95,6 +95,12 @@ class _Traced:
         locals()[f"__{_name}__"] = _unary(_name)
     del _name
 
+    def __pow__(self, other):
+        # ndarray's ** takes a Python 2 as np.square (bool ** 2 is int8, not int64).
+        if type(other) is int and other == 2 and type(self).__name__ == "Proxy":
+            return self._t.elementwise("square", (self,))
+        return self._t.elementwise("power", (self, other), operator.pow)
+
     def __divmod__(self, other):
         return self // other, self % other
 
@@ -157,7 +163,7 @@ class _Traced:
     def astype(self, dtype, copy=True):
         return self._t.astype(self, dtype)
 
-    def _reduce(name):  # noqa: N805 - a factory in the class body
+    def _reduce(name):
         def method(self, axis=None, *args, keepdims=False, **kwargs):
             return self._t.call(name, (self,), dict(axis=axis, keepdims=keepdims, **kwargs),
                                 args)
@@ -174,7 +180,7 @@ class _Traced:
 class Proxy(_Traced):
     """An array of the traced program: a register, its dtype and rank."""
 
-    __slots__ = ("_t", "ref", "dtype", "ndim", "deps")
+    __slots__ = ("_t", "deps", "dtype", "ndim", "ref")
 
     def __init__(self, tracer, ref, dtype, ndim, deps):
         self._t, self.ref, self.dtype, self.ndim, self.deps = tracer, ref, dtype, ndim, deps
@@ -188,7 +194,7 @@ class Proxy(_Traced):
 class ScalarProxy(_Traced):
     """A scalar: prelude slot ``slot`` of ``kind`` (a NumPy dtype, or a weak Python type)."""
 
-    __slots__ = ("_t", "slot", "kind", "fits")
+    __slots__ = ("_t", "fits", "kind", "slot")
 
     def __init__(self, tracer, slot, kind, fits=None):
         #: Python ints: the integer dtypes that hold the value (None: not known at trace).
@@ -210,7 +216,7 @@ class ScalarProxy(_Traced):
 class Reduced:
     """A reduction's result: only returned, never combined further."""
 
-    __slots__ = ("_t", "op", "arg", "axis", "keepdims", "ddof", "dtype", "ndim")
+    __slots__ = ("_t", "arg", "axis", "ddof", "dtype", "keepdims", "ndim", "op")
 
     def __init__(self, tracer, op, arg, axis, keepdims, ddof, dtype, ndim):
         self._t, self.op, self.arg, self.axis = tracer, op, arg, axis

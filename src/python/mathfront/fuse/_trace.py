@@ -246,8 +246,8 @@ class Tracer:
             if isinstance(v, ScalarProxy) and v.kind is int and v.fits is not None \
                     and loop.name not in v.fits:
                 other = values[1 - i]
-                if isinstance(other, ScalarProxy):
-                    return None
+                if isinstance(other, ScalarProxy) or other.dtype.kind not in "iu":
+                    return None  # bool arrays compare as int64: NumPy's OverflowError
                 literal = self.literals[self.slots[v.slot][1]] if \
                     self.slots[v.slot][0] == "literal" else None
                 above = (literal > 0) if literal is not None else _above_range(v.fits, loop)
@@ -272,7 +272,7 @@ class Tracer:
     def where(self, cond, x, y):
         values = [self.value(v) for v in (cond, x, y)]
         if not any(isinstance(v, Proxy) for v in values):
-            return self.scalar_step(lambda c, a, b: np.where(c, a, b)[()], values)
+            return self.scalar_step(np.where, values)  # a 0-d array, as NumPy's
         loop = _promote.result_type([v.kind for v in values[1:]])
         deps = frozenset().union(*(v.deps for v in values if isinstance(v, Proxy)))
         refs = (self.operand(values[0], _promote.BOOL), self.operand(values[1], loop),
