@@ -515,3 +515,21 @@ def test_warnings_are_numpys():
         warnings.simplefilter("always")
         mf.fuse(lambda a: 1 / a)(np.zeros(2), backend="numpy")
     assert any(issubclass(w.category, RuntimeWarning) for w in caught)
+
+
+def test_the_readme_example_runs():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (code,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "mf.fuse" in b]
+    code = code.replace("1_000_000", "1_000")
+    scope = {}
+    np.random.seed(14)
+    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own code
+    np.random.seed(14)
+    a, b = np.random.rand(1_000), np.random.rand(1_000)  # as before out=a overwrote a
+    assert_same(scope["r"], np.where(a > 0.5, a * b, b - a))
+    assert_same(scope["c"], np.asarray(2 * a + 3 * b))
+    assert_same(scope["s"], np.sum((a - b) ** 2), exact=False)
+    assert_same(scope["a"], np.where(a > 0.5, a * b, b - a))
