@@ -331,9 +331,21 @@ def test_trace_errors(name):
     assert "mathfront.fuse" in str(e.value)
 
 
-def test_signed_against_uint64_is_refused_naming_it():
+@pytest.mark.parametrize("op", ["<", "<=", ">", ">=", "==", "!="])
+def test_signed_against_uint64_comparisons_are_exact(op):
+    i = np.array([-(2**63), -1, 0, 1, 2**62, 2**63 - 1, 5], np.int64)
+    u = np.array([0, 2**64 - 1, 0, 1, 2**63, 2**63 - 1, 2**63 + 5], np.uint64)
+    fn = eval(f"lambda m, a, b: (a {op} b, b {op} a, a.astype('int8') {op} b)")
+    assert_same(fused(fn, i, u), oracle(fn, i, u))
+
+
+def test_mixed_loops_are_refused_where_not_rewritten():
+    from mathfront.fuse import _promote
+
     with pytest.raises(TypeError, match="single loop"):
-        mf.fuse(lambda a, b: a < b)(np.ones(2, np.int64), np.ones(2, np.uint64))
+        _promote.resolve("less", (np.dtype("int64"), np.dtype("uint64")))
+    with pytest.raises(TypeError, match=r"no loop|not supported"):
+        _promote.resolve("negative", (np.dtype(bool),))
 
 
 def test_error_names_where():
@@ -526,7 +538,7 @@ def test_the_readme_example_runs():
     code = code.replace("1_000_000", "1_000")
     scope = {}
     np.random.seed(14)
-    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own code
+    exec(compile(code, "README.md", "exec"), scope)
     np.random.seed(14)
     a, b = np.random.rand(1_000), np.random.rand(1_000)  # as before out=a overwrote a
     assert_same(scope["r"], np.where(a > 0.5, a * b, b - a))

@@ -42,7 +42,7 @@ def test_numexpr_examples(backend, expr):
 
 def test_names_found_as_numexpr_finds_them():
     def local():
-        a = np.ones(3)  # the caller's local shadows the module's a
+        a = np.ones(3)  # noqa: F841 - the caller's local shadows the module's a
         return mf.evaluate("a * 2")
 
     assert_same(local(), np.full(3, 2.0))
@@ -54,8 +54,8 @@ def test_names_found_as_numexpr_finds_them():
 
 
 def test_python_scalars_stay_weak():
-    x = np.ones(3, np.float32)
-    s = 2.0
+    x = np.ones(3, np.float32)  # noqa: F841 - found by name
+    s = 2.0  # noqa: F841 - found by name
     assert mf.evaluate("x * s").dtype == np.float32  # numexpr: float64 (its own rules)
     assert mf.evaluate("x * 2.5").dtype == np.float32
 
@@ -80,7 +80,7 @@ def test_programs_are_cached_by_string_and_signature():
     mf.evaluate("x * 7 + 1")
     assert _evaluate.compiled("x * 7 + 1")[1] is fused
     assert names == ("x",) and fused.trace_count == 1
-    x = np.ones(3, np.int32)
+    x = np.ones(3, np.int32)  # noqa: F841 - found by name
     mf.evaluate("x * 7 + 1")
     assert fused.trace_count == 2
 

@@ -51,6 +51,24 @@ def choose(name: str, on_device: bool):
     return _registry.get("numpy"), "host inputs; only numpy is available"
 
 
+#: (backend name or None, on device) -> backend, for the selection in effect: cleared
+#: whenever backends change.
+_CHOSEN: dict[tuple, object] = {}
+_registry._listeners.append(_CHOSEN.clear)
+
+
+def engine(backend: str | None, on_device: bool):
+    """The backend that runs a fused call (``backend=`` or the selection in effect)."""
+    name = backend if backend is not None else _selection.CONTEXT.get().selection.name
+    chosen = _CHOSEN.get((name, on_device))
+    if chosen is None:
+        name, _ = selected(backend)
+        chosen, _ = choose(name, on_device)
+        if len(_CHOSEN) < 64:
+            _CHOSEN[name, on_device] = chosen
+    return chosen
+
+
 def compile_for(backend, program):
     """``run`` for program on backend: its ``fused``, or the numpy engine."""
     fused = getattr(backend, "fused", None)

@@ -25,6 +25,19 @@ _NUMERIC = "biuf"
 
 def _signature(args):
     """(key, converted args): one entry per argument, what its trace depends on."""
+    key = []
+    for x in args:  # the common case: ndarrays and Python floats only
+        t = type(x)
+        if t is np.ndarray and x.dtype.kind in _NUMERIC:
+            key.append(("a", x.dtype, x.ndim))
+        elif t is float:
+            key.append(t)
+        else:
+            return _general_signature(args)
+    return tuple(key), args
+
+
+def _general_signature(args):
     key, converted = [], []
     for i, x in enumerate(args):
         t = type(x)
@@ -87,27 +100,32 @@ class Fused:
         result = tracer.run(self.fn, proxies)
         traced = tracer.finish(result, scalar_index)
         self.trace_count += 1
+        plan = Plan(traced, key)
         if len(self.traces) < CACHE_SIZE:
-            self.traces[key] = traced
-        return traced
+            self.traces[key] = (traced, plan)
+        return traced, plan
 
     def traced(self, args):
         key, args = _signature(args)
-        traced = self.traces.get(key)
-        if traced is None:
-            traced = self.trace(key, args)
-        return traced, args
+        entry = self.traces.get(key)
+        if entry is None:
+            entry = self.trace(key, args)
+        return entry, args
 
     # --- calling -----------------------------------------------------------------------
     def __call__(self, *args, out=None, casting="same_kind", backend=None):
-        traced, args = self.traced(args)
+        (traced, plan), args = self.traced(args)
+        if out is None and plan.fast:
+            result = fast_run(traced, plan, args, backend)
+            if result is not None:
+                return result
         return run(traced, args, out, casting, backend, self.name)
 
     def explain(self, *args, backend=None, **kwargs):
         """Which engine would run ``self(*args)`` and why (``mf.explain`` asks this)."""
         from .._dispatch import Explanation
 
-        traced, args = self.traced(args)
+        (traced, _), args = self.traced(args)
         name, source = _engines.selected(backend)
         on_device = any(_checks.is_device_array(x) for x in args)
         engine, why = _engines.choose(name, on_device)
@@ -182,9 +200,8 @@ def run(traced: Traced, args, out, casting, backend, name):
     shape = shapes[0] if shapes and all(s == shapes[0] for s in shapes) else \
         np.broadcast_shapes(*shapes)
     outs = _outputs.as_tuple(out, len(traced.outputs))
-    selection, _ = _engines.selected(backend)
     on_device = any(_checks.is_device_array(x) for x in arrays)
-    engine, _ = _engines.choose(selection, on_device)
+    engine = _engines.engine(backend, on_device)
 
     # Outputs whose own shape is smaller than the program's: NumPy's op-by-op answer
     # (the numpy engine on the unbroadcast inputs).
@@ -301,6 +318,65 @@ def _empty(engine, shape, dtype):
     from numba import cuda
 
     return cuda.device_array(shape, dtype)
+
+
+class Plan:
+    """What every call of one trace does the same way, worked out once."""
+
+    def __init__(self, traced: Traced, key: tuple):
+        program = traced.program
+        self.array_at = tuple(i for i, e in enumerate(key)
+                              if type(e) is tuple and e[0] in ("a", "d"))
+        self.on_device = any(type(e) is tuple and e[0] == "d" for e in key)
+        # Scalar registers from literals alone: the same values every call.
+        slots = traced.prelude[0]
+        if all(slots[slot][0] == "literal" for slot, _, _ in traced.scalar_sources):
+            self.scalars = [_register_value(traced.literals[slots[slot][1]], dtype, clamp)
+                            for slot, dtype, clamp in traced.scalar_sources]
+        else:
+            self.scalars = None
+        self.out_dtypes = tuple(None if isinstance(o, Reduction) else np.dtype(program.dtypes[o])
+                                for o in program.outputs)
+        # The fast path: every result an engine register (or a reduction without keepdims),
+        # in the outputs' order, and at least one array to give the shape.
+        self.fast = bool(self.array_at) and bool(program.outputs) and all(
+            o.kind == "engine" and o.index == i and not o.keepdims
+            for i, o in enumerate(traced.outputs))
+        self.scalar_results = any(isinstance(o, Reduction) for o in program.outputs) or \
+            program.ndim == 0
+
+
+def fast_run(traced: Traced, plan: Plan, args, backend):
+    """A call without out=, inputs of one shape on the engine's side: None when not so."""
+    arrays = [args[i] for i in plan.array_at]
+    shape = arrays[0].shape
+    for x in arrays:
+        if x.shape != shape:
+            return None
+    engine = _engines.engine(backend, plan.on_device)
+    if engine.device == "cpu":
+        if plan.on_device:
+            return None
+        for x in arrays:
+            if not (x.dtype.isnative and x.flags.aligned):
+                return None
+    elif not plan.on_device:
+        return None
+    if plan.scalars is not None:
+        scalars = plan.scalars
+    else:
+        values = scalar_values(traced, args)
+        scalars = [_register_value(values[slot], dtype, clamp)
+                   for slot, dtype, clamp in traced.scalar_sources]
+    if engine.device == "cpu":
+        outs = [None if d is None else np.empty(shape, d) for d in plan.out_dtypes]
+    else:
+        outs = [None if d is None else _empty(engine, shape, d) for d in plan.out_dtypes]
+    results = _compiled(traced, engine)(arrays, scalars, outs)
+    if plan.scalar_results:  # NumPy's scalars for 0-d results
+        results = tuple(r[()] if isinstance(r, np.ndarray) and r.ndim == 0 else r
+                        for r in results)
+    return results if traced.as_tuple else results[0]
 
 
 def _compiled(traced: Traced, engine):

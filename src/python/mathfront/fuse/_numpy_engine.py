@@ -38,10 +38,22 @@ def fused(program: Program):
     """``run(arrays, scalars, outs)`` for ``program`` (docs/fuse.md's engine interface)."""
     steps = tuple((_step_function(s.op, np.dtype(s.dtype)), s.args) for s in program.steps)
     finish = tuple(_reduce(o) if isinstance(o, Reduction) else None for o in program.outputs)
+    last = len(program.dtypes) - 1
+    # A single output that is the last step's ufunc result: written into out directly.
+    direct = (program.outputs == (last,) and program.steps[-1].op not in (CAST, "where", "clip")
+              and isinstance(steps[-1][0], np.ufunc))
+    head = steps[:-1] if direct else steps
 
     def run(arrays, scalars, outs):
         regs = [*arrays, *scalars]
-        for fn, args in steps:
+        for fn, args in head:
+            regs.append(fn(*(regs[a] for a in args)))
+        if direct and outs[0] is not None:
+            fn, args = steps[-1]
+            fn(*(regs[a] for a in args), out=outs[0])
+            return (outs[0],)
+        if direct:
+            fn, args = steps[-1]
             regs.append(fn(*(regs[a] for a in args)))
         results = []
         for output, reduce, out in zip(program.outputs, finish, outs, strict=True):

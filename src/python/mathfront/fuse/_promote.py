@@ -33,8 +33,11 @@ def default_dtype(kind) -> np.dtype:
     return np.dtype({bool: "bool", int: "int64", float: "float64"}[kind])
 
 
-def resolve(name: str, kinds) -> tuple[np.dtype, np.dtype]:
+def resolve(name: str, kinds, mixed_ok: bool = False) -> tuple:
     """``(loop, result)`` of op-table row ``name`` on operands of ``kinds``.
+
+    ``mixed_ok``: a loop of different operand dtypes comes back as a tuple of them
+    (NumPy's int64-against-uint64 comparisons), for the caller to rewrite.
 
     Raises TypeError when NumPy has no loop, or when its loop takes operands of
     different dtypes (int64 against uint64 comparisons): a program step has one.
@@ -47,6 +50,8 @@ def resolve(name: str, kinds) -> tuple[np.dtype, np.dtype]:
                           for k in kinds)
         raise TypeError(f"mathfront.fuse: {name} of ({shown}): {e}") from None
     loops = dtypes[:-1]
+    if mixed_ok and any(d != loops[0] for d in loops):
+        return tuple(loops), dtypes[-1]
     if any(d != loops[0] for d in loops):
         shown = ", ".join(d.name for d in loops)
         raise TypeError(f"mathfront.fuse: {name} of ({shown}) has no single loop dtype in NumPy "

@@ -228,14 +228,33 @@ class Tracer:
         if not arrays:
             return self.scalar_step(python_fn or _scalar_ufunc(row), values)
         kinds = [v.kind for v in values]
-        loop, result = _promote.resolve(row, kinds)
+        loop, result = _promote.resolve(row, kinds, mixed_ok=row in COMPARE_ROWS)
         deps = frozenset().union(*(v.deps for v in arrays))
+        if isinstance(loop, tuple):
+            return self._signed_against_unsigned(row, values, loop, deps)
         if row in COMPARE_ROWS and loop.kind in "iub":
             constant = self._out_of_range(row, values, loop, deps)
             if constant is not None:
                 return constant
         refs = tuple(self.operand(v, loop) for v in values)
         return self.step(row, refs, loop, result, deps)
+
+    def _signed_against_unsigned(self, row, values, loops, deps):
+        """NumPy's exact int64-against-uint64 comparison, from one-dtype steps: the signed
+        side's sign decides where it is negative, the comparison as uint64 elsewhere."""
+        if loops[0].kind == "u":  # signed on the left: swap the operands
+            values, loops, row = values[::-1], loops[::-1], SWAPPED[row]
+        signed = self.operand(values[0], loops[0])
+        unsigned = self.operand(values[1], loops[1])
+        zero = self.operand(self.literal(0), loops[0])
+        as_unsigned = self.step(CAST, (signed,), loops[0], loops[1], deps).ref
+        bool_ = _promote.BOOL
+        compared = self.step(row, (as_unsigned, unsigned), loops[1], bool_, deps).ref
+        if row in ("less", "less_equal", "not_equal"):  # true wherever signed < 0
+            negative = self.step("less", (signed, zero), loops[0], bool_, deps).ref
+            return self.step("bitwise_or", (negative, compared), bool_, bool_, deps)
+        nonnegative = self.step("greater_equal", (signed, zero), loops[0], bool_, deps).ref
+        return self.step("bitwise_and", (nonnegative, compared), bool_, bool_, deps)
 
     def _out_of_range(self, row, values, loop, deps):
         """``x OP v`` for an integer x and a Python int v beyond loop's range: a constant, as
