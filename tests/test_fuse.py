@@ -58,6 +58,8 @@ OPERATORS = {
     "a == 2**70": lambda m, a, b: a == 2 ** 70, "-1 != a": lambda m, a, b: -1 != a,
     "where": lambda m, a, b: m.where(a > b, a, b),
     "where(.., 2.5)": lambda m, a, b: m.where(a > 1, a, 2.5),
+    "where(.., 300)": lambda m, a, b: m.where(a > 1, 300, a),
+    "where(.., -1)": lambda m, a, b: m.where(a > 1, a, -1),
     "clip": lambda m, a, b: m.clip(a, 0, 2), "clip(a, b, 3)": lambda m, a, b: m.clip(a, b, 3),
     "clip(a, None, 2)": lambda m, a, b: m.clip(a, None, 2),
     "clip(a, -1, 300)": lambda m, a, b: m.clip(a, -1, 300),

@@ -16,7 +16,7 @@ from .. import _checks, _transfer
 from .._checks import fmt_shape
 from . import _engines, _numpy_engine, _outputs, _promote
 from ._program import Reduction
-from ._trace import Traced, Tracer
+from ._trace import CLAMP, Traced, Tracer
 
 #: Bound on the traces a fused function keeps (distinct signatures).
 CACHE_SIZE = 256
@@ -169,12 +169,19 @@ def scalar_values(traced: Traced, args) -> list:
     return values
 
 
-def _register_value(value, dtype: np.dtype, clamp: bool):
-    if type(value) is int and clamp:
+def _register_value(value, dtype: np.dtype, mode: str):
+    """A scalar register's value: NumPy's conversion (an out-of-range Python int raises
+    OverflowError, as in a ufunc), clip's (clamped to the dtype: the same answer) or
+    where's (wrapped as C casts: where is no ufunc)."""
+    if type(value) is int and mode and dtype.kind in "iu":
         lo, hi = _promote.int_range(dtype)
-        value = min(max(value, lo), hi)
-    if isinstance(value, np.generic):
-        return value.astype(dtype)
+        if not lo <= value <= hi:
+            if mode == CLAMP:
+                value = min(max(value, lo), hi)
+            else:
+                value = (value - lo) % (hi - lo + 1) + lo
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.astype(dtype)[()]
     return dtype.type(value)
 
 
@@ -247,8 +254,8 @@ def run(traced: Traced, args, out, casting, backend, name):
                 continue
         copies.append((at, target))
 
-    scalars = [_register_value(values[slot], dtype, clamp)
-               for slot, dtype, clamp in traced.scalar_sources]
+    scalars = [_register_value(values[slot], dtype, mode)
+               for slot, dtype, mode in traced.scalar_sources]
 
     if program.outputs:
         if split:
@@ -331,8 +338,8 @@ class Plan:
         # Scalar registers from literals alone: the same values every call.
         slots = traced.prelude[0]
         if all(slots[slot][0] == "literal" for slot, _, _ in traced.scalar_sources):
-            self.scalars = [_register_value(traced.literals[slots[slot][1]], dtype, clamp)
-                            for slot, dtype, clamp in traced.scalar_sources]
+            self.scalars = [_register_value(traced.literals[slots[slot][1]], dtype, mode)
+                            for slot, dtype, mode in traced.scalar_sources]
         else:
             self.scalars = None
         self.out_dtypes = tuple(None if isinstance(o, Reduction) else np.dtype(program.dtypes[o])
@@ -366,8 +373,8 @@ def fast_run(traced: Traced, plan: Plan, args, backend):
         scalars = plan.scalars
     else:
         values = scalar_values(traced, args)
-        scalars = [_register_value(values[slot], dtype, clamp)
-                   for slot, dtype, clamp in traced.scalar_sources]
+        scalars = [_register_value(values[slot], dtype, mode)
+                   for slot, dtype, mode in traced.scalar_sources]
     if engine.device == "cpu":
         outs = [None if d is None else np.empty(shape, d) for d in plan.out_dtypes]
     else:

@@ -62,8 +62,8 @@ class Traced:
     prelude: tuple
     #: The literal values (slots after the input scalars).
     literals: tuple
-    #: Per scalar register: (slot, dtype, clamp): the value cast to dtype (clamped
-    #: to its range first for clip's integer bounds).
+    #: Per scalar register: (slot, dtype, mode): the value cast to dtype (mode: "" as
+    #: NumPy's ufuncs, CLAMP for clip's integer bounds, WRAP for where's operands).
     scalar_sources: tuple
     outputs: tuple[Output, ...]
     #: Whether the function returned a tuple.
@@ -188,10 +188,10 @@ class Tracer:
             return self.memo[self.steps[ref[1]]].ndim
         return 0
 
-    def operand(self, v, loop: np.dtype, clamp: bool = False):
+    def operand(self, v, loop: np.dtype, mode: str = ""):
         """The register holding ``v`` as ``loop``: a cast step or a scalar register."""
         if isinstance(v, ScalarProxy):
-            key = (v.slot, loop, clamp and loop.kind in "iu")
+            key = (v.slot, loop, mode if loop.kind in "iu" else "")
             if key not in self.scalar_regs:
                 self.scalar_regs[key] = len(self.scalar_regs)
             return ("s", self.scalar_regs[key])
@@ -294,8 +294,8 @@ class Tracer:
             return self.scalar_step(np.where, values)  # a 0-d array, as NumPy's
         loop = _promote.result_type([v.kind for v in values[1:]])
         deps = frozenset().union(*(v.deps for v in values if isinstance(v, Proxy)))
-        refs = (self.operand(values[0], _promote.BOOL), self.operand(values[1], loop),
-                self.operand(values[2], loop))
+        refs = (self.operand(values[0], _promote.BOOL), self.operand(values[1], loop, WRAP),
+                self.operand(values[2], loop, WRAP))
         return self.step("where", refs, loop, loop, deps)
 
     def clip(self, a, lo, hi):
@@ -311,8 +311,8 @@ class Tracer:
             return self.scalar_step(lambda x, lo, hi: np.clip(x, lo, hi)[()], values)
         loop = _promote.result_type([v.kind for v in values])
         deps = frozenset().union(*(v.deps for v in values if isinstance(v, Proxy)))
-        refs = (self.operand(values[0], loop), self.operand(values[1], loop, clamp=True),
-                self.operand(values[2], loop, clamp=True))
+        refs = (self.operand(values[0], loop), self.operand(values[1], loop, CLAMP),
+                self.operand(values[2], loop, CLAMP))
         return self.step("clip", refs, loop, loop, deps)
 
     def reduce(self, name, x, axis, keepdims, ddof):
@@ -470,6 +470,8 @@ class Tracer:
             deps=tuple((w.arg if isinstance(w, Reduced) else w).deps for w in wanted))
 
 
+#: How a Python int beyond a register's dtype becomes its value (NumPy's ufuncs raise).
+CLAMP, WRAP = "clamp", "wrap"
 COMPARE_ROWS = frozenset(row for row, _ in COMPARE.values())
 
 
