@@ -136,6 +136,26 @@ def test_reductions(backend, name, axis, keepdims, dtype):
     assert_same(got, want, backend, exact=exact, what=f"{name} axis={axis} {dtype}")
 
 
+def test_numpys_own_functions_on_proxies():
+    a, b = values("float32", (3, 4)), values("float64", (4,))
+
+    def fn(m, a, b):
+        return (np.sqrt(np.abs(a)) + np.float64(2) * b, np.where(a > b, a, b),
+                np.clip(a, -1, 1), np.sum(a * b, axis=0), np.maximum(a, 0.5))
+
+    assert_same(fused(fn, a, b), oracle(fn, a, b))
+
+
+def test_fused_functions_inside_fused_functions():
+    inner = mf.fuse(lambda a, b: a * b + 1)
+    outer = mf.fuse(lambda a, b: mf.sum(inner(a, b) - mf.evaluate("a - b")))
+    a, b = values("float64", (5,)), values("float64", (5,))
+    assert_same(outer(a, b), np.sum((a * b + 1) - (a - b)))
+    assert outer.trace_count == 1 and inner.trace_count == 0  # traced as part of outer
+    with pytest.raises(TypeError, match="inside"):
+        mf.fuse(lambda a: inner(a, a, out=np.empty(5)))(a)
+
+
 def test_reductions_return_numpy_scalars():
     a = np.arange(6.0)
     s = mf.fuse(lambda a: mf.sum(a * 2))(a)

@@ -19,6 +19,7 @@ import sys
 import numpy as np
 
 from ._fused import Fused
+from ._proxy import Proxy, Reduced, ScalarProxy
 
 #: numexpr's functions, by its names: mathfront's functions of the same meaning.
 FUNCTIONS = {
@@ -217,4 +218,6 @@ def evaluate(expr, local_dict=None, global_dict=None, *, out=None, order="K", ca
         except KeyError:
             values.append(global_dict[name])  # KeyError naming it, as numexpr's
     result = fused(*values, out=out, casting=casting, backend=backend)
-    return result if out is not None else np.asarray(result)
+    if out is not None or isinstance(result, (Proxy, ScalarProxy, Reduced)):
+        return result  # (a proxy: evaluated inside a fused function's trace)
+    return np.asarray(result)

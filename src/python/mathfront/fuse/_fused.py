@@ -16,8 +16,10 @@ from .. import _checks, _transfer
 from .._checks import fmt_shape
 from . import _engines, _numpy_engine, _outputs, _promote
 from ._program import Reduction
+from ._proxy import Proxy, Reduced, ScalarProxy
 from ._trace import CLAMP, Traced, Tracer
 
+_PROXIES = (Proxy, ScalarProxy, Reduced)
 #: Bound on the traces a fused function keeps (distinct signatures).
 CACHE_SIZE = 256
 _NUMERIC = "biuf"
@@ -37,10 +39,16 @@ def _signature(args):
     return tuple(key), args
 
 
+class _Inline(Exception):
+    """A fused function called on proxies: it is being traced inside another one."""
+
+
 def _general_signature(args):
     key, converted = [], []
     for i, x in enumerate(args):
         t = type(x)
+        if t in _PROXIES:
+            raise _Inline
         if t is np.ndarray or t is np.memmap:
             entry = ("a", x.dtype, x.ndim)
         elif t is float or t is bool:
@@ -114,7 +122,13 @@ class Fused:
 
     # --- calling -----------------------------------------------------------------------
     def __call__(self, *args, out=None, casting="same_kind", backend=None):
-        (traced, plan), args = self.traced(args)
+        try:
+            (traced, plan), args = self.traced(args)
+        except _Inline:  # inside another fused function's trace: its steps join that one
+            if out is not None:
+                raise TypeError(f"mathfront.fuse: {self.name} called with out= inside "
+                                "another fused function") from None
+            return self.fn(*args)
         if out is None and plan.fast:
             result = fast_run(traced, plan, args, backend)
             if result is not None:
