@@ -349,6 +349,7 @@ class Plan:
         self.array_at = tuple(i for i, e in enumerate(key)
                               if type(e) is tuple and e[0] in ("a", "d"))
         self.on_device = any(type(e) is tuple and e[0] == "d" for e in key)
+        self.native = all(key[i][1].isnative for i in self.array_at)
         # Scalar registers from literals alone: the same values every call.
         slots = traced.prelude[0]
         if all(slots[slot][0] == "literal" for slot, _, _ in traced.scalar_sources):
@@ -376,10 +377,10 @@ def fast_run(traced: Traced, plan: Plan, args, backend):
             return None
     engine = _engines.engine(backend, plan.on_device)
     if engine.device == "cpu":
-        if plan.on_device:
+        if plan.on_device or not plan.native:
             return None
         for x in arrays:
-            if not (x.dtype.isnative and x.flags.aligned):
+            if not x.flags.aligned:
                 return None
     elif not plan.on_device:
         return None
