@@ -14,6 +14,8 @@ import mathfront as mf
 import numpy as np
 import pytest
 from mathfront import _registry
+from mathfront._ops import BY_NAME
+from mathfront.fuse._program import CAST, REDUCTIONS, Program, Reduction
 from support import SIMULATOR
 
 #: How far a compiled engine may be from NumPy: transcendentals differ by a few ulp
@@ -40,14 +42,45 @@ def oracle(fn, *args):
             return type(e)
 
 
+def check_program(program: Program) -> None:
+    """The IR's contract (docs/fuse.md), which engines rely on: every operand of a step
+    has the step's loop dtype (where's condition: bool), registers are defined before
+    use, and each step's dtype is NumPy's result for its loop."""
+    dtypes = program.dtypes
+    first_step = program.n_arrays + len(program.scalar_dtypes)
+    for k, step in enumerate(program.steps):
+        for i, r in enumerate(step.args):
+            assert r < first_step + k, f"{step} reads a later register"
+            want = "bool" if step.op == "where" and i == 0 else step.loop
+            assert dtypes[r] == want, f"{step}: operand {i} is {dtypes[r]}, not {want}"
+        if step.op == CAST:
+            continue
+        op = BY_NAME[step.op]
+        if step.op in ("where", "clip"):
+            assert step.dtype == step.loop, step
+            continue
+        loops = (np.dtype(step.loop),) * op.arity
+        assert np.dtype(step.dtype) == op.reference.resolve_dtypes((*loops, None))[-1], step
+    for o in program.outputs:
+        if isinstance(o, Reduction):
+            assert o.op in REDUCTIONS and o.arg < len(dtypes)
+        else:
+            assert first_step <= o < len(dtypes), "an output must be a step's register"
+
+
 def fused(fn, *args, backend="numpy", **kwargs):
-    """mf.fuse's answer to ``fn(mf, *args)``, or the exception type it raises."""
+    """mf.fuse's answer to ``fn(mf, *args)``, or the exception type it raises; the
+    programs it traced are checked against the IR's contract."""
+    f = mf.fuse(functools.partial(fn, mf))
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return mf.fuse(functools.partial(fn, mf))(*args, backend=backend, **kwargs)
+            return f(*args, backend=backend, **kwargs)
         except (TypeError, ValueError, OverflowError) as e:
             return type(e)
+        finally:
+            for traced, _ in f.traces.values():
+                check_program(traced.program)
 
 
 def assert_same(got, expected, backend="numpy", exact=True, what=""):

@@ -179,7 +179,9 @@ BINARY_ROWS = ("add", "subtract", "multiply", "divide", "maximum", "minimum", "f
                "equal", "logical_and", "fmax", "copysign")
 UNARY_ROWS = ("negative", "abs", "sqrt", "exp", "sin", "floor", "square", "isnan", "invert",
               "logical_not", "sign", "rint", "tanh")
-CONSTANTS = (2, -1, 0.5, 3.0, True, np.float32(1.5), np.int16(3), np.uint8(2), 300)
+CONSTANTS = (2, -1, 0.5, 3.0, 1.5, 7, True, np.float32(1.5), np.int16(3), np.uint8(2), 300)
+#: Tree inputs' dtypes: float32 and small integers twice, where weak scalars show.
+TREE_DTYPES = (*ALL, "float32", "int8", "uint8", "int16")
 
 
 def _numpy_name(row):
@@ -191,16 +193,20 @@ def _numpy_name(row):
 def trees(draw, n_inputs, depth=0):
     """(kind, ...) nodes: inputs, constants, unary and binary functions, where."""
     leaf = depth >= 4 or draw(st.integers(0, 3)) == 0
-    if leaf:
-        if draw(st.booleans()):
+    if leaf:  # mostly inputs: constants meet arrays (weak scalars), not only each other
+        if draw(st.integers(0, 3)):
             return ("input", draw(st.integers(0, n_inputs - 1)))
         return ("const", draw(st.sampled_from(CONSTANTS)))
     kind = draw(st.sampled_from(("unary", "binary", "binary", "where")))
     if kind == "unary":
         return ("unary", draw(st.sampled_from(UNARY_ROWS)), draw(trees(n_inputs, depth + 1)))
     if kind == "binary":
-        return ("binary", draw(st.sampled_from(BINARY_ROWS)), draw(trees(n_inputs, depth + 1)),
-                draw(trees(n_inputs, depth + 1)))
+        operands = [draw(trees(n_inputs, depth + 1)),
+                    ("const", draw(st.sampled_from(CONSTANTS))) if draw(st.booleans())
+                    else draw(trees(n_inputs, depth + 1))]
+        if draw(st.booleans()):
+            operands.reverse()
+        return ("binary", draw(st.sampled_from(BINARY_ROWS)), *operands)
     return ("where", draw(trees(n_inputs, depth + 1)), draw(trees(n_inputs, depth + 1)),
             draw(trees(n_inputs, depth + 1)))
 
@@ -223,7 +229,7 @@ def evaluate_tree(m, node, inputs):
 
 
 SHAPES = {"same": ((3, 4), (3, 4)), "row": ((3, 4), (4,)), "column": ((3, 1), (1, 4)),
-          "scalar": ((3, 4), ())}
+          "scalar": ((3, 4), ()), "python": ((3, 4), None)}
 LAYOUTS = ("contiguous", "transposed", "reversed", "strided", "broadcast")
 
 
@@ -232,12 +238,15 @@ LAYOUTS = ("contiguous", "transposed", "reversed", "strided", "broadcast")
 def test_expression_trees(backend, data):
     fusing(backend)
     tree = data.draw(trees(2), label="tree")
-    dtypes = data.draw(st.tuples(st.sampled_from(ALL), st.sampled_from(ALL)), label="dtypes")
+    dtypes = data.draw(st.tuples(st.sampled_from(TREE_DTYPES), st.sampled_from(TREE_DTYPES)),
+                       label="dtypes")
     shapes = SHAPES[data.draw(st.sampled_from(sorted(SHAPES)), label="shapes")]
     layouts = data.draw(st.tuples(st.sampled_from(LAYOUTS), st.sampled_from(LAYOUTS)))
     rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="seed"))
-    inputs = [with_layout(values(d, s, rng), lay) if s else values(d, s, rng)[()]
+    inputs = [with_layout(values(d, s, rng), lay) if s else values(d, (), rng)[()]
               for d, s, lay in zip(dtypes, shapes, layouts, strict=True)]
+    if shapes[1] is None:  # a Python scalar argument (weak)
+        inputs[1] = inputs[1].item()
     reduce = data.draw(st.sampled_from((None, None, "sum", "mean", "var", "max", "any",
                                         "argmin", "count_nonzero")), label="reduce")
     axis = data.draw(st.sampled_from((None, 0, -1)), label="axis")
@@ -257,6 +266,27 @@ def test_expression_trees(backend, data):
     got = fused(fn, *inputs, backend=backend)
     exact = backend == "numpy" and reduce not in ("sum", "mean", "var")
     assert_same(got, want, backend, exact=exact, what=f"{tree} on {dtypes}, reduce={reduce}")
+
+
+@settings(max_examples=150 if not SIMULATOR else 8)
+@given(row=st.sampled_from(BINARY_ROWS), dtype=st.sampled_from(ALL),
+       const=st.sampled_from(CONSTANTS), left=st.booleans(), as_argument=st.booleans(),
+       layout=st.sampled_from(LAYOUTS))
+def test_one_step_with_a_scalar(backend, row, dtype, const, left, as_argument, layout):
+    """Every step's promotion against weak Python and strong NumPy scalars, literal or
+    passed as an argument."""
+    fusing(backend)
+    a = with_layout(values(dtype, (3, 4)), layout)
+    fn_name = _numpy_name(row)
+
+    def fn(m, a, s):
+        f = getattr(m, row if m is not np else fn_name)
+        s = s if as_argument else const
+        return f(s, a) if left else f(a, s)
+
+    want = oracle(fn, a, const)
+    assert_same(fused(fn, a, const, backend=backend), want, backend,
+                exact=backend == "numpy", what=f"{row}({dtype}, {const!r}), left={left}")
 
 
 # --- scalars and promotion -------------------------------------------------------------------
