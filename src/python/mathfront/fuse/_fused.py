@@ -402,8 +402,8 @@ def fast_run(traced: Traced, plan: Plan, args, backend):
 
 
 def _compiled(traced: Traced, engine):
-    runs = traced.runs
-    run = runs.get(engine.name)
+    runs = traced.runs  # by backend object: a re-registered backend compiles again
+    run = runs.get(engine)
     if run is None:
-        run = runs[engine.name] = _engines.compile_for(engine, traced.program)
+        run = runs[engine] = _engines.compile_for(engine, traced.program)
     return run

@@ -70,7 +70,7 @@ class Traced:
     as_tuple: bool
     #: Per engine output: the array inputs it depends on (shape checks).
     deps: tuple[frozenset, ...]
-    #: The engines' ``run`` for the program, by backend name (compiled once each).
+    #: The engines' ``run`` for the program, by backend (compiled once each).
     runs: dict = field(default_factory=dict, compare=False, repr=False)
 
 
