@@ -521,6 +521,14 @@ def test_out_errors_before_anything_is_written():
         mf.fuse(lambda a: a + 1)(a, out=[0.0] * 4)
 
 
+def test_integer_power_errors_before_writing(backend):
+    fusing(backend)
+    x = np.array([2, 3, 4])
+    with pytest.raises(ValueError, match="negative"):
+        mf.fuse(lambda a, b: a ** b + 1)(x, np.array([1, -1, 2]), out=x, backend=backend)
+    assert (x == [2, 3, 4]).all()
+
+
 def test_out_tuples_and_reductions():
     a = values("float64", (3, 4))
     o1, o2 = np.empty((3, 4)), np.empty((1, 4))
