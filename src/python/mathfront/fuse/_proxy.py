@@ -101,6 +101,19 @@ class _Traced:
             return self._t.elementwise("square", (self,))
         return self._t.elementwise("power", (self, other), operator.pow)
 
+    def __matmul__(self, other):
+        refuse("a matrix product (@)", self._t)
+
+    __rmatmul__ = __matmul__
+
+    def _in_place(self, other):
+        refuse(f"an in-place operator on {self!r} (it would modify the caller's array): write "
+               "x = x + y", self._t)
+
+    for _name in BINARY:
+        locals()[f"__i{_name}__"] = _in_place
+    del _name
+
     def __divmod__(self, other):
         return self // other, self % other
 

@@ -284,9 +284,7 @@ class Tracer:
             refuse(f"astype({dtype}) (engines compute bool, integer and float dtypes)", self)
         if isinstance(v, ScalarProxy):
             return self.scalar_step(lambda s: np.asarray(s).astype(dtype)[()], [v])
-        if v.dtype == dtype:
-            return v
-        return self.step(CAST, (v.ref,), v.dtype, dtype, v.deps)
+        return self.step(CAST, (v.ref,), v.dtype, dtype, v.deps)  # a copy, as NumPy's
 
     def where(self, cond, x, y):
         values = [self.value(v) for v in (cond, x, y)]
@@ -366,8 +364,10 @@ class Tracer:
                 refuse("round with decimals", self)
             self._defaults_only(name, keywords)
             v = self.value(operands[0])
+            if not isinstance(v, Proxy):
+                return self.scalar_step(np.round, [v])
             if v.dtype.kind in "iu":
-                return v
+                return self.astype(v, v.dtype)  # np.round of integers: a copy
             return self.elementwise("rint", (v,))
         if op.later != ELEMENTWISE_LATER:
             refuse(f"mathfront.{name} cannot be fused (a {op.kind} op)", self)
