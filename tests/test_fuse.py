@@ -381,6 +381,8 @@ TRACE_ERRORS = {
     "numpy function": (lambda a: np.linalg.norm(a), "norm"),
     "reduction not last": (lambda a: mf.sum(a) + 1, "last"),
     "keyword": (lambda a: mf.add(a, 1, dtype="float32"), "dtype="),
+    "where keyword": (lambda a: mf.sum(a, where=a > 0), "where="),
+    "numpy keyword": (lambda a: np.sqrt(a, dtype="float32"), "dtype="),
     "captured array": (lambda a: a + np.ones(3), "arguments"),
     "complex": (lambda a: a * 1j, "complex"),
     "numpy ufunc method": (lambda a: np.add.reduce(a), "reduce"),

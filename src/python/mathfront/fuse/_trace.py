@@ -375,10 +375,10 @@ class Tracer:
         return self.elementwise(name, operands)
 
     def _defaults_only(self, name, keywords):
+        """Refuse keywords given other values than their defaults (out=, dtype=, where=...)."""
         for k, v in keywords.items():
             default = KEYWORD_DEFAULTS.get(k)
-            if v is not default and not (v is None and default is None) and not (
-                    k in ("where",) and v is True) and not (k == "casting" and v == default):
+            if v is not default and not (k == "casting" and v == default):
                 refuse(f"{name}'s {k}= keyword (given {_short(v)})", self)
 
     def numpy_ufunc(self, ufunc, method, inputs, kwargs):
