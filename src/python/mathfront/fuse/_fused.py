@@ -122,13 +122,28 @@ class Fused:
 
     # --- calling -----------------------------------------------------------------------
     def __call__(self, *args, out=None, casting="same_kind", backend=None):
-        try:
-            (traced, plan), args = self.traced(args)
-        except _Inline:  # inside another fused function's trace: its steps join that one
-            if out is not None:
-                raise TypeError(f"mathfront.fuse: {self.name} called with out= inside "
-                                "another fused function") from None
-            return self.fn(*args)
+        # The commonest signatures (ndarrays, Python floats) looked up first; a miss (a
+        # new signature, any other argument) takes the general path, which validates.
+        key = []
+        for x in args:
+            t = type(x)
+            if t is np.ndarray:
+                key.append(("a", x.dtype, x.ndim))
+            elif t is float:
+                key.append(t)
+            else:
+                key = None
+                break
+        entry = self.traces.get(tuple(key)) if key is not None else None
+        if entry is None:
+            try:
+                entry, args = self.traced(args)
+            except _Inline:  # inside another fused function's trace: its steps join that one
+                if out is not None:
+                    raise TypeError(f"mathfront.fuse: {self.name} called with out= inside "
+                                    "another fused function") from None
+                return self.fn(*args)
+        traced, plan = entry
         if out is None and plan.fast:
             result = fast_run(traced, plan, args, backend)
             if result is not None:
@@ -350,6 +365,7 @@ class Plan:
                               if type(e) is tuple and e[0] in ("a", "d"))
         self.on_device = any(type(e) is tuple and e[0] == "d" for e in key)
         self.native = all(key[i][1].isnative for i in self.array_at)
+        self.all_arrays = len(self.array_at) == len(key)
         # Scalar registers from literals alone: the same values every call.
         slots = traced.prelude[0]
         if all(slots[slot][0] == "literal" for slot, _, _ in traced.scalar_sources):
@@ -370,27 +386,22 @@ class Plan:
 
 def fast_run(traced: Traced, plan: Plan, args, backend):
     """A call without out=, inputs of one shape on the engine's side: None when not so."""
-    arrays = [args[i] for i in plan.array_at]
+    arrays = list(args) if plan.all_arrays else [args[i] for i in plan.array_at]
+    engine = _engines.engine(backend, plan.on_device)
+    host = engine.device == "cpu"
+    if host != (not plan.on_device) or not plan.native:
+        return None
     shape = arrays[0].shape
     for x in arrays:
-        if x.shape != shape:
+        if x.shape != shape or (host and not x.flags.aligned):
             return None
-    engine = _engines.engine(backend, plan.on_device)
-    if engine.device == "cpu":
-        if plan.on_device or not plan.native:
-            return None
-        for x in arrays:
-            if not x.flags.aligned:
-                return None
-    elif not plan.on_device:
-        return None
     if plan.scalars is not None:
         scalars = plan.scalars
     else:
         values = scalar_values(traced, args)
         scalars = [_register_value(values[slot], dtype, mode)
                    for slot, dtype, mode in traced.scalar_sources]
-    if engine.device == "cpu":
+    if host:
         outs = [None if d is None else np.empty(shape, d) for d in plan.out_dtypes]
     else:
         outs = [None if d is None else _empty(engine, shape, d) for d in plan.out_dtypes]
