@@ -147,3 +147,26 @@ def test_an_expression_must_be_a_string():
         mf.evaluate(3)
     with pytest.raises(ValueError, match="not an expression"):
         mf.evaluate("a +")
+
+
+#: numexpr's own rules: its int constants are int32 ("2 + 3"), and its parser refuses a
+#: Python bool left of &.
+NUMEXPR_DIFFERS = ("2 + 3", "True & (a > 1)")
+
+
+@pytest.mark.parametrize("expr", [e for e in EXAMPLES if e not in NUMEXPR_DIFFERS])
+def test_numexpr_itself_agrees_on_float64(expr):
+    """Where numexpr's rules and NumPy 2's coincide (float64 arrays), the same answer."""
+    ne = pytest.importorskip("numexpr")
+    want = ne.evaluate(expr, {"a": a, "b": b})
+    got = mf.evaluate(expr, {"a": a, "b": b})
+    assert got.shape == np.shape(want) and got.dtype == np.asarray(want).dtype
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_where_numexpr_differs_numpy_2_wins():
+    """numexpr's promotion (float32 array times a Python float: float64) is not NumPy 2's."""
+    ne = pytest.importorskip("numexpr")
+    x = np.ones(3, np.float32)
+    assert ne.evaluate("x * 2.5", {"x": x}).dtype == np.float64
+    assert mf.evaluate("x * 2.5", {"x": x}).dtype == np.float32
