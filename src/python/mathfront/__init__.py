@@ -23,6 +23,7 @@ from ._transfer import (
 )
 from ._warmup import warmup
 from .backends.base import Backend
+from .fuse import evaluate, fuse
 
 __version__ = "0.1.0"
 
@@ -37,7 +38,9 @@ __all__ = [
     "TransferError",
     "TransferWarning",
     "backends",
+    "evaluate",
     "explain",
+    "fuse",
     "get_backend",
     "get_num_threads",
     "get_transfer_policy",

@@ -27,6 +27,8 @@ from ._transfer import set_transfer_policy as set_transfer_policy
 from ._transfer import transfer_policy as transfer_policy
 from ._warmup import warmup as warmup
 from .backends.base import Backend as Backend
+from .fuse._evaluate import evaluate as evaluate
+from .fuse._fused import fuse as fuse
 
 __version__: str
 
@@ -152,7 +154,9 @@ __all__ = [
     'TransferError',
     'TransferWarning',
     'backends',
+    'evaluate',
     'explain',
+    'fuse',
     'get_backend',
     'get_num_threads',
     'get_transfer_policy',

@@ -37,6 +37,9 @@ def _call_of(fn, op: Op, args, kwargs) -> tuple:
 def explain(fn, *args, **kwargs) -> Explanation:
     """Say which backend ``fn(*args, **kwargs)`` would run on, and why, without running it."""
     op = getattr(fn, "op", None)
+    fused = getattr(type(fn), "explain", None)  # mf.fuse's functions explain themselves
+    if op is None and fused is not None:
+        return fused(fn, *args, **kwargs)
     if not isinstance(op, Op):
         raise TypeError(f"explain takes a mathfront function such as mf.add, got {fn!r}")
     backend_kw = kwargs.pop("backend", None)

@@ -199,3 +199,9 @@ class NumpyBackend(Backend):
 
     def info(self) -> dict:
         return {"numpy": np.__version__}
+
+    def fused(self, program):
+        """A fused program (``mf.fuse``) run op by op: the reference (docs/fuse.md)."""
+        from ..fuse import _numpy_engine
+
+        return _numpy_engine.fused(program)
