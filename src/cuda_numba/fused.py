@@ -1,0 +1,385 @@
+"""Fused programs (docs/fuse.md) on the GPU: one generated kernel per program.
+
+The kernel walks the program's elements as the elementwise kernels walk an
+output (a grid-stride loop; each operand addressed by its own offset and
+strides, so negative, zero and transposed strides need nothing more), and
+per element loads the array registers it needs, runs every step on
+registers (the op's own device function from elementwise.py), then stores
+the register outputs. Loads come before stores: an output may be the very
+memory of an input (same strides), as for single ops.
+
+Each step's value is converted explicitly to the step's dtype, because
+Numba's compiled typing is not NumPy's (int8 + int8 is int64, a compare of
+bools added is an int): converted, both give NumPy's wrap-around; under the
+simulator (NumPy scalars) the conversion of Numba's type objects wraps too.
+Bool registers are Numba booleans (a bool array's byte != 0); casts follow
+``astype(casting="unsafe")``: floats to integers through ``_to_int``
+(NumPy's x86 answers for NaN and out of range), anything to bool as != 0.
+
+Reductions over every axis are computed in the same kernel: it is launched
+as reductions.py's "blocks" kernel is (one block per chunk of elements,
+threads folding strided elements, a shared-memory tree, partial states
+merged by reductions.py's "combine" kernel), with one state per reduction
+(up to MAX_FUSED of them: each takes five shared arrays). Reductions over
+one axis, and any beyond MAX_FUSED, are staged: the kernel writes their
+register into a C-contiguous device temporary, which reductions.run then
+reduces (the single op's kernels, and its answer bit for bit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+from numba import cuda, float64, from_dtype, int64
+
+from .. import _checks, _transfer
+from ..fuse._program import CAST, Program, Reduction
+from . import config, elementwise, producers, reductions
+from .api import _numpy_typed, _storage, gpu_errors, to_device, to_host
+from .launch import launch
+from .operands import empty, flat, simplify
+from .reductions import _offset, _unravel
+
+#: All-axes reductions one kernel folds at most (each holds 5 x BLOCK words of
+#: shared memory: 10 KiB at 256 threads).
+MAX_FUSED = 4
+
+_JITTED: dict = {}  # Python function -> its device function (one per function)
+
+
+def _device(fn):
+    jitted = _JITTED.get(fn)
+    if jitted is None:
+        jitted = _JITTED[fn] = cuda.jit(device=True)(fn)
+    return jitted
+
+
+def _split(program: Program) -> tuple[list[int], list[int], list[int]]:
+    """(register outputs, fused reductions, staged reductions): output positions."""
+    registers = [i for i, o in enumerate(program.outputs) if not isinstance(o, Reduction)]
+    full = [i for i, o in enumerate(program.outputs)
+            if isinstance(o, Reduction) and o.axis is None]
+    fused = full[:MAX_FUSED]
+    staged = [i for i, o in enumerate(program.outputs)
+              if isinstance(o, Reduction) and i not in fused]
+    return registers, fused, staged
+
+
+def _stored(program: Program) -> list[int]:
+    """The registers the kernel stores, in its ``o0, o1...`` order: the register
+    outputs', then the staged reductions' arguments (into temporaries)."""
+    registers, _, staged = _split(program)
+    return [program.outputs[i] for i in registers] + [program.outputs[i].arg for i in staged]
+
+
+def _live(program: Program) -> tuple[list[int], list[int]]:
+    """(array registers loaded, steps computed): those the outputs need."""
+    needed = {o.arg if isinstance(o, Reduction) else o for o in program.outputs}
+    first_step = program.n_arrays + len(program.scalar_dtypes)
+    steps = []
+    for k in range(len(program.steps) - 1, -1, -1):
+        if first_step + k in needed:
+            steps.append(k)
+            needed.update(program.steps[k].args)
+    arrays = sorted(r for r in needed if r < program.n_arrays)
+    return arrays, steps[::-1]
+
+
+def _step_expression(program: Program, k: int, namespace: dict) -> str:
+    """Step ``k``'s value as an expression over registers, in the step's dtype."""
+    step = program.steps[k]
+    reg = program.n_arrays + len(program.scalar_dtypes) + k
+    dtypes = program.dtypes
+    target = np.dtype(step.dtype)
+    namespace[f"D{reg}"] = from_dtype(target) if target.kind != "b" else None
+    args = ", ".join(f"r{a}" for a in step.args)
+    if step.op == CAST:
+        source = np.dtype(dtypes[step.args[0]])
+        if target.kind == "b":
+            return f"TRUTH({args})"
+        if source.kind == "f" and target.kind in "iu":
+            info = np.iinfo(target)
+            return f"D{reg}(TO_INT(F64({args}), {float(info.min)!r}, {float(info.max) + 1!r}))"
+        return f"D{reg}({args})"
+    namespace[f"f{reg}"] = _device(elementwise.device_function(step.op, step.loop))
+    call = f"f{reg}({args})"
+    return f"TRUTH({call})" if target.kind == "b" else f"D{reg}({call})"
+
+
+def _parameters(program: Program) -> tuple[list[str], list[str]]:
+    """(the kernel's operand parameters, the names its addresses use)."""
+    arrays, _ = _live(program)
+    names = [f"o{j}" for j in range(len(_stored(program)))] + [f"x{i}" for i in arrays]
+    params = [p for name in names for p in (name, f"{name}_off", f"{name}_st")]
+    first = program.n_arrays
+    params += [f"r{first + i}" for i in range(len(program.scalar_dtypes))]
+    return params, names
+
+
+def _body(program: Program, ndim: int, layout: str, indent: str, namespace: dict) -> list[str]:
+    """One element's work at flat index ``flat``: index, loads, steps, stores."""
+    arrays, steps = _live(program)
+    if layout == "contiguous":
+        lines = []
+
+        def address(name):
+            return f"{name}_off + flat"
+    else:
+        lines = _unravel("flat", "shape", ndim, "i", indent)
+
+        def address(name):
+            return _offset(f"{name}_off", f"{name}_st", ndim, "i")
+
+    dtypes = program.dtypes
+    for i in arrays:
+        load = f"x{i}[{address(f'x{i}')}]"
+        lines.append(f"{indent}r{i} = {load} != 0" if np.dtype(dtypes[i]).kind == "b"
+                     else f"{indent}r{i} = {load}")
+    first = program.n_arrays + len(program.scalar_dtypes)
+    for k in steps:
+        lines.append(f"{indent}r{first + k} = {_step_expression(program, k, namespace)}")
+    for j, reg in enumerate(_stored(program)):
+        lines.append(f"{indent}o{j}[{address(f'o{j}')}] = r{reg}")
+    return lines
+
+
+def _elementwise_source(program: Program, ndim: int, layout: str, namespace: dict) -> str:
+    params, _ = _parameters(program)
+    lines = [f"def kernel(n, shape, {', '.join(params)}):",
+             "    for flat in range(cuda.grid(1), n, cuda.gridsize(1)):",
+             *_body(program, ndim, layout, "        ", namespace)]
+    return "\n".join(lines) + "\n"
+
+
+def _state(j: int, i: str) -> str:
+    return ", ".join(f"a{j}_{slot}[{i}]" for slot in range(5))
+
+
+def _reduction_source(program: Program, ndim: int, layout: str, namespace: dict) -> str:
+    """The "blocks" kernel of reductions.py with the program's elements as its input
+    and one state per fused reduction (``s0, s1...``, shared arrays ``aJ_0..aJ_4``)."""
+    params, _ = _parameters(program)
+    _, fused, _ = _split(program)
+    dtypes = program.dtypes
+    common = "skip{0}, high{0}, variant{0}, ddof{0}, finit{0}, zero{0}, iinit{0}, ident{0}"
+    for j in range(len(fused)):
+        params += [f"q{j}", f"q{j}_off", *(f"p{j}_{slot}" for slot in range(5)),
+                   common.format(j)]
+    lines = [f"def kernel(n, nchunks, chunk, shape, {', '.join(params)}):",
+             "    t = cuda.threadIdx.x"]
+    for j, at in enumerate(fused):
+        r = program.outputs[at]
+        storage = _storage(np.dtype(dtypes[r.arg]))
+        family, wrap, _ = reductions.plan(r.op, storage, np.dtype(r.dtype), float(r.ddof))
+        fold, merge, finish = (_device(f) for f in reductions.FAMILIES[family])
+        namespace.update({f"fold{j}": fold, f"merge{j}": merge, f"finish{j}": finish,
+                          f"T{j}": from_dtype(storage), f"S{j}": from_dtype(storage)})
+        if wrap:
+            namespace[f"W{j}"] = from_dtype(np.dtype(wrap))
+        lines += [f"    a{j}_{slot} = cuda.shared.array(BLOCK, {kind})"
+                  for slot, kind in enumerate(["float64"] * 3 + ["int64", f"T{j}"])]
+        lines.append(f"    s{j} = (finit{j}, zero{j}, zero{j}, iinit{j}, ident{j})")
+    lines += ["    start = cuda.blockIdx.x * chunk",
+              "    for flat in range(start + t, min(n, start + chunk), BLOCK):",
+              *_body(program, ndim, layout, "        ", namespace)]
+    for j, at in enumerate(fused):
+        lines.append(f"        s{j} = fold{j}(s{j}, S{j}(r{program.outputs[at].arg}), flat, "
+                     f"skip{j}, high{j})")
+    lines += [f"    {_state(j, 't')} = s{j}" for j in range(len(fused))]
+    lines += ["    cuda.syncthreads()",
+              "    width = BLOCK // 2",
+              "    while width > 0:",
+              "        if t < width:"]
+    for j in range(len(fused)):
+        lines += [f"            m = merge{j}(({_state(j, 't')}), ({_state(j, 't + width')}), "
+                  f"high{j})",
+                  f"            {_state(j, 't')} = m"]
+    lines += ["        cuda.syncthreads()",
+              "        width //= 2",
+              "    if t == 0:"]
+    for j in range(len(fused)):
+        result = f"finish{j}(s{j}, variant{j}, skip{j}, ddof{j})"
+        if f"W{j}" in namespace:
+            result = f"W{j}({result})"
+        lines += [f"        s{j} = ({_state(j, '0')})",
+                  "        if nchunks == 1:",
+                  f"            q{j}[q{j}_off] = {result}",
+                  "        else:",
+                  f"            {', '.join(f'p{j}_{slot}[cuda.blockIdx.x]' for slot in range(5))}"
+                  f" = s{j}"]
+    return "\n".join(lines) + "\n"
+
+
+_KERNELS: dict[tuple, object] = {}
+
+
+def source(program: Program, kind: str, ndim: int, layout: str,
+           block: int | None = None) -> tuple[str, dict]:
+    """The kernel's source and the names it uses; ``kind``: "elementwise" (no fused
+    reduction) or "reduce"; ``block``: the threads per block it is launched with."""
+    namespace = {"cuda": cuda, "np": np, "BLOCK": block or config.BLOCK, "float64": float64,
+                 "int64": int64, "F64": float64,
+                 "TRUTH": _device(elementwise.DEVICE["nonzero"][0]),
+                 "TO_INT": _device(elementwise.DEVICE["to_int"][0])}
+    make = _elementwise_source if kind == "elementwise" else _reduction_source
+    return make(program, ndim, layout, namespace), namespace
+
+
+def kernel_for(program: Program, kind: str, ndim: int, layout: str, block: int):
+    """The generated kernel (compiled on first launch, per argument types)."""
+    key = (program, kind, ndim, layout, block)
+    kernel = _KERNELS.get(key)
+    if kernel is None:
+        text, namespace = source(program, kind, ndim, layout, block)
+        exec(text, namespace)
+        kernel = _KERNELS[key] = cuda.jit(namespace["kernel"])
+    return kernel
+
+
+def supports(program: Program) -> bool:
+    """Whether every step has a device function (the op table's elementwise rows do)."""
+    return all(s.op == CAST or s.op in elementwise.DEVICE for s in program.steps)
+
+
+def _reduced_shape(shape: tuple, r: Reduction) -> tuple:
+    return () if r.axis is None else shape[:r.axis] + shape[r.axis + 1:]
+
+
+class Fused:
+    """``run`` for one program: ``Fused(program)(arrays, scalars, outs)`` (docs/fuse.md)."""
+
+    def __init__(self, program: Program):
+        self.program = program
+        self.registers, self.fused, self.staged = _split(program)
+        self.stored = _stored(program)
+        self.arrays, _ = _live(program)
+        self.kind = "reduce" if self.fused else "elementwise"
+        self.scalar_types = [np.dtype(d).type for d in program.scalar_dtypes]
+        self.plans = []
+        for at in self.fused + self.staged:
+            r = program.outputs[at]
+            storage = _storage(np.dtype(program.dtypes[r.arg]))
+            self.plans.append(reductions.plan(r.op, storage, np.dtype(r.dtype), float(r.ddof)))
+        self._keys: dict[tuple, tuple] = {}  # (ndim, layout) -> (kernel, its launch key)
+
+    def _kernel(self, ndim: int, layout: str) -> tuple:
+        found = self._keys.get((ndim, layout))
+        if found is None:
+            block = config.BLOCK
+            kernel = kernel_for(self.program, self.kind, ndim, layout, block)
+            # Program dtypes fix every argument's type: the kernel object names them.
+            found = self._keys[(ndim, layout)] = (kernel, ("fused", id(kernel)))
+        return found
+
+    def __call__(self, arrays, scalars, outs):
+        arrays, outs = list(arrays), list(outs)
+        given = [*arrays, *(o for o in outs if o is not None)]
+        device = [_checks.is_device_array(x) for x in given]
+        if given and not any(device):
+            return self._from_host(arrays, scalars, outs)
+        if not all(device):
+            raise TypeError("mathfront.fuse: the cuda engine got host and device arrays "
+                            "together; move them with mf.to_device (or mf.to_host)")
+        first = given[0] if given else None
+        scope = producers.scope(first) if first is not None else contextlib.nullcontext()
+        with gpu_errors("fuse"), scope:
+            results = self._run([_numpy_typed(x) for x in arrays], scalars,
+                                [None if o is None else _numpy_typed(o) for o in outs])
+        return tuple(r if o is not None or first is None else producers.as_callers(r, first)
+                     for r, o in zip(results, outs, strict=True))
+
+    def _from_host(self, arrays, scalars, outs):
+        """Host in, host out: copied in and back, under the transfer policy."""
+        _transfer.check("cuda", "fuse", [*arrays, *(o for o in outs if o is not None)])
+        with gpu_errors("fuse"):
+            device_outs = [None if o is None else empty(o.shape, o.dtype) for o in outs]
+            results = self._run([to_device(x) for x in arrays], scalars, device_outs)
+        answers = []
+        for r, o in zip(results, outs, strict=True):
+            if o is None:
+                answers.append(to_host(r))
+            else:
+                o[...] = to_host(r)
+                answers.append(o)
+        return tuple(answers)
+
+    def _run(self, arrays, scalars, outs):
+        program = self.program
+        dtypes = program.dtypes
+        shape = tuple(arrays[0].shape) if arrays else \
+            next((tuple(o.shape) for o in outs if o is not None), ())
+        results = list(outs)
+        for at in self.registers:
+            if results[at] is None:  # (the front end allocates them; a direct caller may not)
+                results[at] = empty(shape, dtypes[program.outputs[at]])
+        for at in self.fused + self.staged:
+            r = program.outputs[at]
+            results[at] = empty(_reduced_shape(shape, r), r.dtype)
+        temps = [empty(shape, _storage(np.dtype(dtypes[program.outputs[at].arg])))
+                 for at in self.staged]
+        stores = [flat(results[at], _storage(np.dtype(dtypes[program.outputs[at]])))
+                  for at in self.registers] + [flat(t) for t in temps]
+        loads = [flat(arrays[i], _storage(np.dtype(dtypes[i]))) for i in self.arrays]
+        operands = stores + loads
+        n = int(np.prod(shape, dtype=np.int64))
+        simple, strides = simplify(shape, *(f.strides for f in operands))
+        ndim = max(len(simple), 1)
+        simple = simple or (1,)
+        strides = [s or (0,) for s in strides]
+        layout = "contiguous" if len(simple) == 1 and all(s == (1,) for s in strides) \
+            else "strided"
+        args = []
+        for f, st in zip(operands, strides, strict=True):
+            args += [f.view, f.offset, st]
+        args += [t(s) for t, s in zip(self.scalar_types, scalars, strict=True)]
+        kernel, key = self._kernel(ndim, layout)
+        block = config.BLOCK
+        if self.kind == "elementwise":
+            if n:
+                launch(kernel, (*key, ndim, layout), config.grid(n), block, [n, simple, *args])
+        else:
+            self._reduce(kernel, (*key, ndim, layout), n, simple, args, results)
+        for at, temp in zip(self.staged, temps, strict=True):
+            self._staged(program.outputs[at], temp, results[at])
+        return tuple(results)
+
+    def _reduce(self, kernel, key, n, shape, args, results):
+        """The fused reductions: one launch, then the combine of their chunks."""
+        block = config.BLOCK
+        chunk, nchunks = reductions.chunking(n, block)
+        nchunks = max(nchunks, 1)  # no elements: one block finishes the empty states
+        targets, slots = [], []
+        for j, (at, (_, _, common)) in enumerate(zip(self.fused, self.plans, strict=False)):
+            r = self.program.outputs[at]
+            target = flat(results[at], _storage(np.dtype(r.dtype)))
+            storage = _storage(np.dtype(self.program.dtypes[r.arg]))
+            state = reductions._slots(nchunks if nchunks > 1 else 0, storage, which=j)
+            targets.append(target)
+            slots.append(state)
+            args += [target.view, target.offset, *state, *common]
+        launch(kernel, key, nchunks, block, [n, nchunks, chunk, shape, *args])
+        if nchunks == 1:
+            return
+        for at, target, state, (family, wrap, common) in zip(
+                self.fused, targets, slots, self.plans, strict=False):
+            storage = _storage(np.dtype(self.program.dtypes[self.program.outputs[at].arg]))
+            ckey = ("combine", family, storage, 0, 0, 1, block, wrap)
+            launch(reductions.kernel_for(*ckey), (*ckey, storage, target.dtype), 1, block,
+                   [1, nchunks, (1,), target.view, target.offset, (0,), *state, *common])
+
+    def _staged(self, r: Reduction, temp, result):
+        """A reduction the kernel could not fold: the single op's on the temporary."""
+        source = flat(temp)
+        if source.shape == ():  # one element: reduced as a 1-D array
+            source = type(source)(source.view, source.offset, (0,), (1,), source.dtype)
+        ndim = len(source.shape)
+        reduced = tuple(r.axis is None or i == r.axis for i in range(ndim))
+        reductions.run(r.op, flat(result, _storage(np.dtype(r.dtype))), [source], reduced,
+                       float(r.ddof), np.dtype(r.dtype))
+
+
+def compile(program: Program):
+    """``run(arrays, scalars, outs)`` for ``program``, or None where a step has no
+    device function (the front end then says the program cannot run on cuda)."""
+    return Fused(program) if supports(program) else None
