@@ -8,6 +8,8 @@ simulator accepts but Numba's compiler would refuse is caught without a GPU.
 
 from __future__ import annotations
 
+import math
+import types
 import warnings
 
 import mathfront as mf
@@ -176,11 +178,16 @@ def _float32():
 
 
 def _int8_wraps():
-    b = Builder(["int8", "int8"], ["int8"])
-    (a, x), (k,) = b.inputs, b.constants
+    b = Builder(["int8", "int8"], ["int8", "int8"])
+    (a, x), (k, zero) = b.inputs, b.constants
     y = b("add", b("multiply", a, x, loop="int8"), k, loop="int8")
-    return b.program(y, b("subtract", b("negative", a, loop="int8"), x, loop="int8")), \
-        [np.int8(100)], lambda a, x: [a * x + np.int8(100), -a - x]
+    # Compared and divided after wrapping: wrong if a step kept Numba's int64.
+    return b.program(y, b("subtract", b("negative", a, loop="int8"), x, loop="int8"),
+                     b("greater", y, zero, loop="int8", dtype="bool"),
+                     b("floor_divide", y, b("add", x, k, loop="int8"), loop="int8")), \
+        [np.int8(100), np.int8(0)], lambda a, x: [
+        a * x + np.int8(100), -a - x, a * x + np.int8(100) > 0,
+        (a * x + np.int8(100)) // (x + np.int8(100))]
 
 
 def _uint_wraps():
@@ -215,10 +222,12 @@ def _masks():
              b("less", x, half, loop="float64", dtype="bool"), loop="bool")
     either = b("bitwise_or", b("invert", mask, loop="bool"), m, loop="bool")
     both = b("add", mask, m, loop="bool")  # bool + bool: logical or, as NumPy's
-    return b.program(mask, either, both, b("where", either, a, zero, loop="float64")), [
+    return b.program(mask, either, both, b("where", either, a, zero, loop="float64"),
+                     b(CAST, both, loop="bool", dtype="float64")), [
         np.float64(0), np.float64(0.5)], lambda a, x, m: [
         (a > 0) & (x < 0.5), ~((a > 0) & (x < 0.5)) | m, ((a > 0) & (x < 0.5)) + m,
-        np.where(~((a > 0) & (x < 0.5)) | m, a, 0.0)]
+        np.where(~((a > 0) & (x < 0.5)) | m, a, 0.0),
+        (((a > 0) & (x < 0.5)) + m).astype(np.float64)]
 
 
 ELEMENTWISE = {"2a+3b": _axpby, "int32->float64": _int_to_float, "sqrt(a**2+b**2)": _hypot,
@@ -242,6 +251,57 @@ def test_elementwise_programs(name, layout):
     assert len(got) == len(wanted)
     for i, (g, e) in enumerate(zip(got, wanted, strict=True)):
         _check(g, e, f"{name} ({layout}) output {i}", INEXACT.get(name, 0.0))
+
+
+_FMOD = []
+
+
+def _cpu_fmod(numba):
+    """math.fmod for Numba's CPU target (the CUDA target has its own; float-to-int
+    casts use it), as C's fmod: np.fmod."""
+    if not _FMOD:
+        from numba.extending import overload
+
+        @overload(math.fmod, target="cpu")
+        def fmod(x, y):
+            return lambda x, y: np.fmod(x, y)
+
+        _FMOD.append(fmod)
+
+
+@pytest.mark.parametrize("name", list(ELEMENTWISE))
+def test_elementwise_programs_compiled_by_numba_give_numpys_results(name):
+    """The generated kernel njit-ed for the CPU: Numba's compiled typing, which a GPU
+    shares (int8 * int8 is int64, bool + bool an int) and the simulator does not
+    (it runs NumPy scalars), against NumPy on values that overflow each width."""
+    numba = pytest.importorskip("numba")
+    pytest.importorskip("numba_cuda")
+    from mathfront.cuda_numba import fused
+
+    _cpu_fmod(numba)
+    program, scalars, expected = ELEMENTWISE[name]()
+    jit = numba.njit(error_model="numpy")  # the CUDA target's: 1.0 / 0 is inf
+    text, namespace = fused.source(program, "elementwise", 1, "contiguous", jit=jit)
+    one_thread = types.ModuleType("one_thread_cuda")
+    one_thread.grid = numba.njit(lambda n: 0)
+    one_thread.gridsize = numba.njit(lambda n: 1)
+    namespace["cuda"] = one_thread
+    exec(text, namespace)
+    kernel = jit(namespace["kernel"])
+    rng = np.random.default_rng(10)
+    n = 64
+    host = [_values(d, (n,), rng, special=True) for d in program.array_dtypes]
+    with np.errstate(all="ignore"):
+        wanted = expected(*host)
+    got = [np.empty(n, np.uint8 if e.dtype == bool else e.dtype) for e in wanted]
+    args = [n, (n,)]
+    for x in got + host:
+        args += [x.view(np.uint8) if x.dtype == bool else x, 0, (1,)]
+    with np.errstate(all="ignore"):
+        kernel(*args, *scalars)
+    for i, (g, e) in enumerate(zip(got, wanted, strict=True)):
+        _check(g.view(bool) if e.dtype == bool else g, e, f"njit {name} output {i}",
+               INEXACT.get(name, 0.0))
 
 
 @pytest.mark.parametrize("shape", [(), (0, 4), (7,), (2, 1, 3)])

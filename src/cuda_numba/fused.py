@@ -102,7 +102,7 @@ def _step_expression(program: Program, k: int, namespace: dict) -> str:
             info = np.iinfo(target)
             return f"D{reg}(TO_INT(F64({args}), {float(info.min)!r}, {float(info.max) + 1!r}))"
         return f"D{reg}({args})"
-    namespace[f"f{reg}"] = _device(elementwise.device_function(step.op, step.loop))
+    namespace[f"f{reg}"] = namespace["jit"](elementwise.device_function(step.op, step.loop))
     call = f"f{reg}({args})"
     return f"TRUTH({call})" if target.kind == "b" else f"D{reg}({call})"
 
@@ -172,7 +172,7 @@ def _reduction_source(program: Program, ndim: int, layout: str, namespace: dict)
         r = program.outputs[at]
         storage = _storage(np.dtype(dtypes[r.arg]))
         family, wrap, _ = reductions.plan(r.op, storage, np.dtype(r.dtype), float(r.ddof))
-        fold, merge, finish = (_device(f) for f in reductions.FAMILIES[family])
+        fold, merge, finish = (namespace["jit"](f) for f in reductions.FAMILIES[family])
         namespace.update({f"fold{j}": fold, f"merge{j}": merge, f"finish{j}": finish,
                           f"T{j}": from_dtype(storage), f"S{j}": from_dtype(storage)})
         if wrap:
@@ -215,13 +215,15 @@ _KERNELS: dict[tuple, object] = {}
 
 
 def source(program: Program, kind: str, ndim: int, layout: str,
-           block: int | None = None) -> tuple[str, dict]:
+           block: int | None = None, jit=None) -> tuple[str, dict]:
     """The kernel's source and the names it uses; ``kind``: "elementwise" (no fused
-    reduction) or "reduce"; ``block``: the threads per block it is launched with."""
+    reduction) or "reduce"; ``block``: the threads per block it is launched with;
+    ``jit``: what makes the device functions (tests compile them for the CPU)."""
+    jit = jit or _device
     namespace = {"cuda": cuda, "np": np, "BLOCK": block or config.BLOCK, "float64": float64,
-                 "int64": int64, "F64": float64,
-                 "TRUTH": _device(elementwise.DEVICE["nonzero"][0]),
-                 "TO_INT": _device(elementwise.DEVICE["to_int"][0])}
+                 "int64": int64, "F64": float64, "jit": jit,
+                 "TRUTH": jit(elementwise.DEVICE["nonzero"][0]),
+                 "TO_INT": jit(elementwise.DEVICE["to_int"][0])}
     make = _elementwise_source if kind == "elementwise" else _reduction_source
     return make(program, ndim, layout, namespace), namespace
 
