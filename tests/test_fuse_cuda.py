@@ -316,6 +316,23 @@ def test_elementwise_shapes(shape):
     _check(got[0], expected(*host)[0], f"where {shape}")
 
 
+def test_inputs_not_broadcast_are_broadcast_by_the_engine():
+    """(3, 1) with (4,): the engine gives the broadcast shape (3, 4), zero strides."""
+    program, scalars, expected = _where()
+    from numba import cuda
+
+    rng = np.random.default_rng(11)
+    a, x = _values("float64", (3, 1), rng), _values("float64", (4,), rng)
+    (got,) = _run(program, [cuda.to_device(a), cuda.to_device(x)], scalars,
+                  outs=[cuda.device_array((3, 4))])
+    _check(got, expected(a, x)[0], "broadcast")
+    b, r = _squared_difference()
+    program = b.program(Reduction("sum", r, None, "float64"), Reduction("argmax", r, 0, "int64"))
+    total, arg = _run(program, [cuda.to_device(a), cuda.to_device(x)], [])
+    _check_reduction(total, "sum", (a - x) ** 2, None, "float64", "sum, broadcast")
+    _check(arg, np.argmax((a - x) ** 2, axis=0), "argmax, broadcast")
+
+
 def test_out_may_be_an_input():
     """Each element is read before it is written: out may be an input's memory."""
     program, scalars, _ = _axpby()

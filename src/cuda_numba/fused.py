@@ -38,7 +38,7 @@ from ..fuse._program import CAST, Program, Reduction
 from . import config, elementwise, producers, reductions
 from .api import _numpy_typed, _storage, gpu_errors, to_device, to_host
 from .launch import launch
-from .operands import empty, flat, simplify
+from .operands import broadcast, empty, flat, simplify
 from .reductions import _offset, _unravel
 
 #: All-axes reductions one kernel folds at most (each holds 5 x BLOCK words of
@@ -309,8 +309,10 @@ class Fused:
     def _run(self, arrays, scalars, outs):
         program = self.program
         dtypes = program.dtypes
-        shape = tuple(arrays[0].shape) if arrays else \
-            next((tuple(o.shape) for o in outs if o is not None), ())
+        shapes = {tuple(x.shape) for x in arrays}
+        # Inputs not broadcast by the caller are broadcast here (zero strides).
+        shape = (shapes.pop() if len(shapes) == 1 else np.broadcast_shapes(*shapes)) \
+            if shapes else next((tuple(o.shape) for o in outs if o is not None), ())
         results = list(outs)
         for at in self.registers:
             if results[at] is None:  # (the front end allocates them; a direct caller may not)
@@ -322,7 +324,8 @@ class Fused:
                  for at in self.staged]
         stores = [flat(results[at], _storage(np.dtype(dtypes[program.outputs[at]])))
                   for at in self.registers] + [flat(t) for t in temps]
-        loads = [flat(arrays[i], _storage(np.dtype(dtypes[i]))) for i in self.arrays]
+        loads = [broadcast(flat(arrays[i], _storage(np.dtype(dtypes[i]))), shape)
+                 for i in self.arrays]
         operands = stores + loads
         n = int(np.prod(shape, dtype=np.int64))
         simple, strides = simplify(shape, *(f.strides for f in operands))
