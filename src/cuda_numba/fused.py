@@ -16,14 +16,19 @@ Bool registers are Numba booleans (a bool array's byte != 0); casts follow
 ``astype(casting="unsafe")``: floats to integers through ``_to_int``
 (NumPy's x86 answers for NaN and out of range), anything to bool as != 0.
 
-Reductions over every axis are computed in the same kernel: it is launched
-as reductions.py's "blocks" kernel is (one block per chunk of elements,
-threads folding strided elements, a shared-memory tree, partial states
-merged by reductions.py's "combine" kernel), with one state per reduction
-(up to MAX_FUSED of them: each takes five shared arrays). Reductions over
-one axis, and any beyond MAX_FUSED, are staged: the kernel writes their
-register into a C-contiguous device temporary, which reductions.run then
-reduces (the single op's kernels, and its answer bit for bit).
+Reductions are computed in the same kernel, as reductions.py computes one:
+the axes split into kept ones (one output each) and reduced ones; one thread
+per output folds its elements in order (short reductions, or many outputs
+read coalesced), else one block per (output, chunk) folds strided elements
+and merges them in a shared-memory tree, and reductions.py's "combine"
+kernel merges the chunks. Same families, same fixed order: the same bits
+every run. One kernel holds one split of the axes and up to MAX_FUSED
+states (each takes five shared arrays): the reductions over every axis, or
+else those over the first reduction's axis. The others are staged: the
+kernel writes their register into a C-contiguous device temporary, which
+reductions.run then reduces (the single op's kernels and bits). Every
+element is visited once either way, so register outputs are stored on the
+way.
 """
 
 from __future__ import annotations
@@ -56,14 +61,24 @@ def _device(fn):
 
 
 def _split(program: Program) -> tuple[list[int], list[int], list[int]]:
-    """(register outputs, fused reductions, staged reductions): output positions."""
+    """(register outputs, fused reductions, staged reductions): output positions.
+
+    Fused: those over every axis, else those over the first reduction's axis
+    (one kernel walks one split of the axes into kept and reduced), at most
+    MAX_FUSED; the others are staged."""
     registers = [i for i, o in enumerate(program.outputs) if not isinstance(o, Reduction)]
-    full = [i for i, o in enumerate(program.outputs)
-            if isinstance(o, Reduction) and o.axis is None]
-    fused = full[:MAX_FUSED]
-    staged = [i for i, o in enumerate(program.outputs)
-              if isinstance(o, Reduction) and i not in fused]
+    reduced = [i for i, o in enumerate(program.outputs) if isinstance(o, Reduction)]
+    full = [i for i in reduced if program.outputs[i].axis is None]
+    axis = None if full or not reduced else program.outputs[reduced[0]].axis
+    fused = [i for i in reduced if program.outputs[i].axis == axis][:MAX_FUSED]
+    staged = [i for i in reduced if i not in fused]
     return registers, fused, staged
+
+
+def _axis(program: Program):
+    """The axis the fused reductions reduce (None: every axis)."""
+    _, fused, _ = _split(program)
+    return program.outputs[fused[0]].axis if fused else None
 
 
 def _stored(program: Program) -> list[int]:
@@ -107,31 +122,21 @@ def _step_expression(program: Program, k: int, namespace: dict) -> str:
     return f"TRUTH({call})" if target.kind == "b" else f"D{reg}({call})"
 
 
-def _parameters(program: Program) -> tuple[list[str], list[str]]:
-    """(the kernel's operand parameters, the names its addresses use)."""
+def _operands(program: Program) -> list[str]:
+    """The names of the kernel's array operands: stores, then loads."""
     arrays, _ = _live(program)
-    names = [f"o{j}" for j in range(len(_stored(program)))] + [f"x{i}" for i in arrays]
-    params = [p for name in names for p in (name, f"{name}_off", f"{name}_st")]
-    first = program.n_arrays
-    params += [f"r{first + i}" for i in range(len(program.scalar_dtypes))]
-    return params, names
+    return [f"o{j}" for j in range(len(_stored(program)))] + [f"x{i}" for i in arrays]
 
 
-def _body(program: Program, ndim: int, layout: str, indent: str, namespace: dict) -> list[str]:
-    """One element's work at flat index ``flat``: index, loads, steps, stores."""
+def _scalars(program: Program) -> list[str]:
+    return [f"r{program.n_arrays + i}" for i in range(len(program.scalar_dtypes))]
+
+
+def _body(program: Program, address, indent: str, namespace: dict) -> list[str]:
+    """One element's work: loads (``address(name)``: an operand's element), steps, stores."""
     arrays, steps = _live(program)
-    if layout == "contiguous":
-        lines = []
-
-        def address(name):
-            return f"{name}_off + flat"
-    else:
-        lines = _unravel("flat", "shape", ndim, "i", indent)
-
-        def address(name):
-            return _offset(f"{name}_off", f"{name}_st", ndim, "i")
-
     dtypes = program.dtypes
+    lines = []
     for i in arrays:
         load = f"x{i}[{address(f'x{i}')}]"
         lines.append(f"{indent}r{i} = {load} != 0" if np.dtype(dtypes[i]).kind == "b"
@@ -145,10 +150,20 @@ def _body(program: Program, ndim: int, layout: str, indent: str, namespace: dict
 
 
 def _elementwise_source(program: Program, ndim: int, layout: str, namespace: dict) -> str:
-    params, _ = _parameters(program)
-    lines = [f"def kernel(n, shape, {', '.join(params)}):",
-             "    for flat in range(cuda.grid(1), n, cuda.gridsize(1)):",
-             *_body(program, ndim, layout, "        ", namespace)]
+    """Elementwise outputs only: a grid-stride loop over the flat index (unravelled over
+    ``ndim`` axes unless every operand is contiguous)."""
+    params = [p for name in _operands(program) for p in (name, f"{name}_off", f"{name}_st")]
+    lines = [f"def kernel(n, shape, {', '.join([*params, *_scalars(program)])}):",
+             "    for flat in range(cuda.grid(1), n, cuda.gridsize(1)):"]
+    if layout == "contiguous":
+        def address(name):
+            return f"{name}_off + flat"
+    else:
+        lines += _unravel("flat", "shape", ndim, "i", "        ")
+
+        def address(name):
+            return _offset(f"{name}_off", f"{name}_st", ndim, "i")
+    lines += _body(program, address, "        ", namespace)
     return "\n".join(lines) + "\n"
 
 
@@ -156,36 +171,77 @@ def _state(j: int, i: str) -> str:
     return ", ".join(f"a{j}_{slot}[{i}]" for slot in range(5))
 
 
-def _reduction_source(program: Program, ndim: int, layout: str, namespace: dict) -> str:
-    """The "blocks" kernel of reductions.py with the program's elements as its input
-    and one state per fused reduction (``s0, s1...``, shared arrays ``aJ_0..aJ_4``)."""
-    params, _ = _parameters(program)
+def _reduction_source(program: Program, kind: str, nk: int, nr: int, layout: str,
+                      namespace: dict) -> str:
+    """reductions.py's "per_output" or "blocks" kernel with the program's elements as
+    the input: outputs over ``nk`` kept axes (``u``), elements over ``nr`` reduced ones
+    (``v``), one state per fused reduction (``sJ``; blocks: shared arrays ``aJ_0..4``).
+    Every element is visited once, so register outputs and staged registers are stored
+    on the way. ``layout`` "contiguous": one output, every operand walked with stride 1."""
     _, fused, _ = _split(program)
     dtypes = program.dtypes
+    params = [p for name in _operands(program)
+              for p in (name, f"{name}_off", f"{name}_kst", f"{name}_rst")]
+    params += _scalars(program)
     common = "skip{0}, high{0}, variant{0}, ddof{0}, finit{0}, zero{0}, iinit{0}, ident{0}"
     for j in range(len(fused)):
-        params += [f"q{j}", f"q{j}_off", *(f"p{j}_{slot}" for slot in range(5)),
+        params += [f"y{j}", f"y{j}_off", f"y{j}_kst", *(f"p{j}_{slot}" for slot in range(5)),
                    common.format(j)]
-    lines = [f"def kernel(n, nchunks, chunk, shape, {', '.join(params)}):",
-             "    t = cuda.threadIdx.x"]
+    head = "n_out, n_red, nchunks, chunk, kshape, rshape"
+    lines = [f"def kernel({head}, {', '.join(params)}):"]
     for j, at in enumerate(fused):
         r = program.outputs[at]
         storage = _storage(np.dtype(dtypes[r.arg]))
         family, wrap, _ = reductions.plan(r.op, storage, np.dtype(r.dtype), float(r.ddof))
         fold, merge, finish = (namespace["jit"](f) for f in reductions.FAMILIES[family])
         namespace.update({f"fold{j}": fold, f"merge{j}": merge, f"finish{j}": finish,
-                          f"T{j}": from_dtype(storage), f"S{j}": from_dtype(storage)})
+                          f"T{j}": from_dtype(storage)})
         if wrap:
             namespace[f"W{j}"] = from_dtype(np.dtype(wrap))
-        lines += [f"    a{j}_{slot} = cuda.shared.array(BLOCK, {kind})"
-                  for slot, kind in enumerate(["float64"] * 3 + ["int64", f"T{j}"])]
-        lines.append(f"    s{j} = (finit{j}, zero{j}, zero{j}, iinit{j}, ident{j})")
-    lines += ["    start = cuda.blockIdx.x * chunk",
-              "    for flat in range(start + t, min(n, start + chunk), BLOCK):",
-              *_body(program, ndim, layout, "        ", namespace)]
-    for j, at in enumerate(fused):
-        lines.append(f"        s{j} = fold{j}(s{j}, S{j}(r{program.outputs[at].arg}), flat, "
-                     f"skip{j}, high{j})")
+
+    def results(indent: str) -> list[str]:
+        out = []
+        for j in range(len(fused)):
+            result = f"finish{j}(s{j}, variant{j}, skip{j}, ddof{j})"
+            if f"W{j}" in namespace:  # converted explicitly, as reductions.py does
+                result = f"W{j}({result})"
+            out.append(f"{indent}y{j}[{_offset(f'y{j}_off', f'y{j}_kst', nk, 'u')}] = {result}")
+        return out
+
+    if layout == "contiguous":
+        def address(name):
+            return f"{name}_off + flat"
+    else:
+        def address(name):
+            return _offset(_offset(f"{name}_off", f"{name}_kst", nk, "u"), f"{name}_rst", nr, "v")
+
+    init = [f"s{j} = (finit{j}, zero{j}, zero{j}, iinit{j}, ident{j})" for j in range(len(fused))]
+    folds = [f"s{j} = fold{j}(s{j}, T{j}(r{program.outputs[at].arg}), flat, skip{j}, high{j})"
+             for j, at in enumerate(fused)]
+    if kind == "per_output":
+        lines += ["    for k in range(cuda.grid(1), n_out, cuda.gridsize(1)):",
+                  *_unravel("k", "kshape", nk, "u", "        "),
+                  *(f"        {x}" for x in init),
+                  "        for flat in range(n_red):",
+                  *(_unravel("flat", "rshape", nr, "v", "            ")
+                    if layout != "contiguous" else []),
+                  *_body(program, address, "            ", namespace),
+                  *(f"            {x}" for x in folds),
+                  *results("        ")]
+        return "\n".join(lines) + "\n"
+    lines.append("    t = cuda.threadIdx.x")
+    for j in range(len(fused)):
+        lines += [f"    a{j}_{slot} = cuda.shared.array(BLOCK, {t})"
+                  for slot, t in enumerate(["float64"] * 3 + ["int64", f"T{j}"])]
+    lines += ["    k = cuda.blockIdx.x // nchunks",
+              "    start = (cuda.blockIdx.x - k * nchunks) * chunk",
+              *_unravel("k", "kshape", nk, "u", "    "),
+              *(f"    {x}" for x in init),
+              "    for flat in range(start + t, min(n_red, start + chunk), BLOCK):",
+              *(_unravel("flat", "rshape", nr, "v", "        ")
+                if layout != "contiguous" else []),
+              *_body(program, address, "        ", namespace),
+              *(f"        {x}" for x in folds)]
     lines += [f"    {_state(j, 't')} = s{j}" for j in range(len(fused))]
     lines += ["    cuda.syncthreads()",
               "    width = BLOCK // 2",
@@ -197,43 +253,42 @@ def _reduction_source(program: Program, ndim: int, layout: str, namespace: dict)
                   f"            {_state(j, 't')} = m"]
     lines += ["        cuda.syncthreads()",
               "        width //= 2",
-              "    if t == 0:"]
-    for j in range(len(fused)):
-        result = f"finish{j}(s{j}, variant{j}, skip{j}, ddof{j})"
-        if f"W{j}" in namespace:
-            result = f"W{j}({result})"
-        lines += [f"        s{j} = ({_state(j, '0')})",
-                  "        if nchunks == 1:",
-                  f"            q{j}[q{j}_off] = {result}",
-                  "        else:",
-                  f"            {', '.join(f'p{j}_{slot}[cuda.blockIdx.x]' for slot in range(5))}"
-                  f" = s{j}"]
+              "    if t == 0:",
+              *(f"        s{j} = ({_state(j, '0')})" for j in range(len(fused))),
+              "        if nchunks == 1:",
+              *results("            "),
+              "        else:",
+              *(f"            {', '.join(f'p{j}_{slot}[cuda.blockIdx.x]' for slot in range(5))}"
+                f" = s{j}" for j in range(len(fused)))]
     return "\n".join(lines) + "\n"
 
 
 _KERNELS: dict[tuple, object] = {}
 
 
-def source(program: Program, kind: str, ndim: int, layout: str,
+def source(program: Program, kind: str, nk: int, nr: int, layout: str,
            block: int | None = None, jit=None) -> tuple[str, dict]:
-    """The kernel's source and the names it uses; ``kind``: "elementwise" (no fused
-    reduction) or "reduce"; ``block``: the threads per block it is launched with;
-    ``jit``: what makes the device functions (tests compile them for the CPU)."""
+    """The kernel's source and the names it uses. ``kind``: "elementwise" (no fused
+    reduction; ``nk``: its axes), "per_output" or "blocks" (``nk`` kept and ``nr``
+    reduced axes); ``layout``: "contiguous" or "strided"; ``block``: the threads per
+    block it is launched with; ``jit``: what makes the device functions (tests
+    compile them for the CPU)."""
     jit = jit or _device
     namespace = {"cuda": cuda, "np": np, "BLOCK": block or config.BLOCK, "float64": float64,
                  "int64": int64, "F64": float64, "jit": jit,
                  "TRUTH": jit(elementwise.DEVICE["nonzero"][0]),
                  "TO_INT": jit(elementwise.DEVICE["to_int"][0])}
-    make = _elementwise_source if kind == "elementwise" else _reduction_source
-    return make(program, ndim, layout, namespace), namespace
+    if kind == "elementwise":
+        return _elementwise_source(program, nk, layout, namespace), namespace
+    return _reduction_source(program, kind, nk, nr, layout, namespace), namespace
 
 
-def kernel_for(program: Program, kind: str, ndim: int, layout: str, block: int):
+def kernel_for(program: Program, kind: str, nk: int, nr: int, layout: str, block: int):
     """The generated kernel (compiled on first launch, per argument types)."""
-    key = (program, kind, ndim, layout, block)
+    key = (program, kind, nk, nr, layout, block)
     kernel = _KERNELS.get(key)
     if kernel is None:
-        text, namespace = source(program, kind, ndim, layout, block)
+        text, namespace = source(program, kind, nk, nr, layout, block)
         exec(text, namespace)
         kernel = _KERNELS[key] = cuda.jit(namespace["kernel"])
     return kernel
@@ -254,24 +309,23 @@ class Fused:
     def __init__(self, program: Program):
         self.program = program
         self.registers, self.fused, self.staged = _split(program)
-        self.stored = _stored(program)
+        self.axis = _axis(program)
         self.arrays, _ = _live(program)
-        self.kind = "reduce" if self.fused else "elementwise"
         self.scalar_types = [np.dtype(d).type for d in program.scalar_dtypes]
-        self.plans = []
-        for at in self.fused + self.staged:
+        self.plans = []  # the fused reductions': (family, wrap, common, element storage)
+        for at in self.fused:
             r = program.outputs[at]
             storage = _storage(np.dtype(program.dtypes[r.arg]))
-            self.plans.append(reductions.plan(r.op, storage, np.dtype(r.dtype), float(r.ddof)))
-        self._keys: dict[tuple, tuple] = {}  # (ndim, layout) -> (kernel, its launch key)
+            self.plans.append((*reductions.plan(r.op, storage, np.dtype(r.dtype),
+                                                float(r.ddof)), storage))
+        self._kernels: dict[tuple, tuple] = {}
 
-    def _kernel(self, ndim: int, layout: str) -> tuple:
-        found = self._keys.get((ndim, layout))
+    def _kernel(self, kind: str, nk: int, nr: int, layout: str) -> tuple:
+        """(kernel, its launch key): the program's dtypes and these fix every argument type."""
+        found = self._kernels.get((kind, nk, nr, layout))
         if found is None:
-            block = config.BLOCK
-            kernel = kernel_for(self.program, self.kind, ndim, layout, block)
-            # Program dtypes fix every argument's type: the kernel object names them.
-            found = self._keys[(ndim, layout)] = (kernel, ("fused", id(kernel)))
+            kernel = kernel_for(self.program, kind, nk, nr, layout, config.BLOCK)
+            found = self._kernels[(kind, nk, nr, layout)] = (kernel, ("fused", id(kernel)))
         return found
 
     def __call__(self, arrays, scalars, outs):
@@ -326,52 +380,83 @@ class Fused:
                   for at in self.registers] + [flat(t) for t in temps]
         loads = [broadcast(flat(arrays[i], _storage(np.dtype(dtypes[i]))), shape)
                  for i in self.arrays]
-        operands = stores + loads
+        values = [t(s) for t, s in zip(self.scalar_types, scalars, strict=True)]
+        if self.fused:
+            self._reduce(shape, stores, loads, values, results)
+        else:
+            self._elementwise(shape, stores + loads, values)
+        for at, temp in zip(self.staged, temps, strict=True):
+            self._staged(program.outputs[at], temp, results[at])
+        return tuple(results)
+
+    def _elementwise(self, shape, operands, values):
         n = int(np.prod(shape, dtype=np.int64))
+        if n == 0:
+            return
         simple, strides = simplify(shape, *(f.strides for f in operands))
         ndim = max(len(simple), 1)
         simple = simple or (1,)
         strides = [s or (0,) for s in strides]
         layout = "contiguous" if len(simple) == 1 and all(s == (1,) for s in strides) \
             else "strided"
-        args = []
+        args = [n, simple]
         for f, st in zip(operands, strides, strict=True):
             args += [f.view, f.offset, st]
-        args += [t(s) for t, s in zip(self.scalar_types, scalars, strict=True)]
-        kernel, key = self._kernel(ndim, layout)
-        block = config.BLOCK
-        if self.kind == "elementwise":
-            if n:
-                launch(kernel, (*key, ndim, layout), config.grid(n), block, [n, simple, *args])
-        else:
-            self._reduce(kernel, (*key, ndim, layout), n, simple, args, results)
-        for at, temp in zip(self.staged, temps, strict=True):
-            self._staged(program.outputs[at], temp, results[at])
-        return tuple(results)
+        kernel, key = self._kernel("elementwise", ndim, 0, layout)
+        launch(kernel, key, config.grid(n), config.BLOCK, [*args, *values])
 
-    def _reduce(self, kernel, key, n, shape, args, results):
-        """The fused reductions: one launch, then the combine of their chunks."""
-        block = config.BLOCK
-        chunk, nchunks = reductions.chunking(n, block)
+    def _reduce(self, shape, stores, loads, values, results):
+        """The fused reductions, as reductions.run runs one: one thread per output
+        (short reductions, or many outputs read coalesced), else one block per
+        (output, chunk) and the combine of the chunks."""
+        program, block = self.program, config.BLOCK
+        reduced = tuple(self.axis is None or d == self.axis for d in range(len(shape)))
+        kshape = tuple(n for n, r in zip(shape, reduced, strict=True) if not r)
+        rshape = tuple(n for n, r in zip(shape, reduced, strict=True) if r)
+        n_out = int(np.prod(kshape, dtype=np.int64))
+        n_red = int(np.prod(rshape, dtype=np.int64))
+        if n_out == 0:
+            return
+        targets = [flat(results[at], _storage(np.dtype(program.outputs[at].dtype)))
+                   for at in self.fused]
+        operands = stores + loads
+        kst = [tuple(s for s, r in zip(f.strides, reduced, strict=True) if not r)
+               for f in operands]
+        rst = [tuple(s for s, r in zip(f.strides, reduced, strict=True) if r) for f in operands]
+        kshape, kept = simplify(kshape, *(t.strides for t in targets), *kst)
+        target_kst, kst = kept[:len(targets)], kept[len(targets):]
+        rshape, rst = simplify(rshape, *rst)
+        nk, nr = len(kshape), len(rshape)
+        layout = "contiguous" if nk == 0 and nr == 1 and all(r == (1,) for r in rst) \
+            else "strided"
+        lead = len(stores) if loads else 0  # the first input decides, as in reductions.run
+        coalesced = bool(kst[lead]) and abs(kst[lead][-1]) == 1 and \
+            (not rst[lead] or abs(rst[lead][-1]) != 1)
+        per_output = n_red <= config.PER_THREAD_MAX or (n_out >= 16 * block and coalesced)
+        chunk, nchunks = (1, 1) if per_output else reductions.chunking(n_red, block)
         nchunks = max(nchunks, 1)  # no elements: one block finishes the empty states
-        targets, slots = [], []
-        for j, (at, (_, _, common)) in enumerate(zip(self.fused, self.plans, strict=False)):
-            r = self.program.outputs[at]
-            target = flat(results[at], _storage(np.dtype(r.dtype)))
-            storage = _storage(np.dtype(self.program.dtypes[r.arg]))
-            state = reductions._slots(nchunks if nchunks > 1 else 0, storage, which=j)
-            targets.append(target)
+        args = [n_out, n_red, nchunks, chunk, kshape or (1,), rshape or (1,)]
+        for f, k, r in zip(operands, kst, rst, strict=True):
+            args += [f.view, f.offset, k or (0,), r or (0,)]
+        args += values
+        slots = []
+        for j, (target, t_kst, (_, _, common, storage)) in enumerate(
+                zip(targets, target_kst, self.plans, strict=True)):
+            state = reductions._slots(n_out * nchunks if nchunks > 1 else 0, storage, which=j)
             slots.append(state)
-            args += [target.view, target.offset, *state, *common]
-        launch(kernel, key, nchunks, block, [n, nchunks, chunk, shape, *args])
+            args += [target.view, target.offset, t_kst or (0,), *state, *common]
+        kind = "per_output" if per_output else "blocks"
+        kernel, key = self._kernel(kind, nk, nr, layout)
+        blocks = config.grid(n_out) if per_output else n_out * nchunks
+        launch(kernel, key, blocks, block, args)
         if nchunks == 1:
             return
-        for at, target, state, (family, wrap, common) in zip(
-                self.fused, targets, slots, self.plans, strict=False):
-            storage = _storage(np.dtype(self.program.dtypes[self.program.outputs[at].arg]))
-            ckey = ("combine", family, storage, 0, 0, 1, block, wrap)
-            launch(reductions.kernel_for(*ckey), (*ckey, storage, target.dtype), 1, block,
-                   [1, nchunks, (1,), target.view, target.offset, (0,), *state, *common])
+        for target, t_kst, state, (family, wrap, common, storage) in zip(
+                targets, target_kst, slots, self.plans, strict=True):
+            ckey = ("combine", family, storage, nk, 0, 1, block, wrap)
+            launch(reductions.kernel_for(*ckey), (*ckey, storage, target.dtype), n_out, block,
+                   [n_out, nchunks, kshape or (1,), target.view, target.offset, t_kst or (0,),
+                    *state, *common])
 
     def _staged(self, r: Reduction, temp, result):
         """A reduction the kernel could not fold: the single op's on the temporary."""
