@@ -365,6 +365,34 @@ def test_host_and_device_together_are_refused():
         _engine().fused(program)([a, cuda.to_device(a)], scalars, [None])
 
 
+@pytest.mark.parametrize("exponent", ["scalar", "array", "step"])
+def test_negative_integer_exponents_raise_before_anything_is_written(exponent):
+    """As NumPy's power: a ValueError for any negative exponent, out left as it was."""
+    b = Builder(["int32", "int32"], ["int32"])
+    (a, x), (k,) = b.inputs, b.constants
+    power = {"scalar": k, "array": x, "step": b("subtract", x, k, loop="int32")}[exponent]
+    program = b.program(b("power", a, power, loop="int32"))
+    from numba import cuda
+
+    base = np.arange(6, dtype=np.int32).reshape(2, 3)
+    cases = {"scalar": [(base, -3, True), (base, 2, False)],
+             "array": [(base - 1, 0, True), (base, 0, False)],
+             "step": [(base, 3, True), (base, 0, False)]}[exponent]
+    for exponents, k_value, fails in cases:
+        out = cuda.to_device(np.full((2, 3), 7, np.int32))
+        run = _engine().fused(program)
+        args = ([cuda.to_device(base), cuda.to_device(exponents)], [np.int32(k_value)], [out])
+        if fails:
+            with pytest.raises(ValueError, match="negative integer powers"):
+                run(*args)
+            np.testing.assert_array_equal(_host(out), 7)
+        else:
+            run(*args)
+            e = base ** {"scalar": k_value, "array": exponents,
+                         "step": exponents - k_value}[exponent]
+            _check(out, e.astype(np.int32), f"power {exponent}")
+
+
 def test_a_step_without_a_device_function_is_not_fused():
     b = Builder(["float64"])
     program = b.program(b("cumsum", 0, loop="float64"))

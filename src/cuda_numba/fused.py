@@ -42,8 +42,8 @@ from .. import _checks, _transfer
 from ..fuse._program import CAST, Program, Reduction
 from . import config, elementwise, producers, reductions
 from .api import _numpy_typed, _storage, gpu_errors, to_device, to_host
-from .launch import launch
-from .operands import broadcast, empty, flat, simplify
+from .launch import current_stream, launch
+from .operands import SIMULATOR, broadcast, empty, flat, simplify
 from .reductions import _offset, _unravel
 
 #: All-axes reductions one kernel folds at most (each holds 5 x BLOCK words of
@@ -319,6 +319,19 @@ class Fused:
             self.plans.append((*reductions.plan(r.op, storage, np.dtype(r.dtype),
                                                 float(r.ddof)), storage))
         self._kernels: dict[tuple, tuple] = {}
+        # NumPy refuses a signed integer power with a negative exponent anywhere: scalar
+        # exponents are checked on the host, others by a first pass (their minima).
+        _, steps = _live(program)
+        exponents = list(dict.fromkeys(
+            program.steps[k].args[1] for k in steps
+            if program.steps[k].op == "power" and np.dtype(program.steps[k].loop).kind == "i"))
+        self.scalar_exponents = [r - program.n_arrays for r in exponents
+                                 if program.is_scalar(r)]
+        others = [r for r in exponents if not program.is_scalar(r)]
+        self.exponents = Fused(Program(
+            program.ndim, program.array_dtypes, program.scalar_dtypes, program.steps,
+            tuple(Reduction("min", r, None, program.dtypes[r]) for r in others))) \
+            if others else None
 
     def _kernel(self, kind: str, nk: int, nr: int, layout: str) -> tuple:
         """(kernel, its launch key): the program's dtypes and these fix every argument type."""
@@ -360,8 +373,26 @@ class Fused:
                 answers.append(o)
         return tuple(answers)
 
+    def _negative_exponents(self, arrays, scalars) -> bool:
+        if any(scalars[i] < 0 for i in self.scalar_exponents):
+            return True
+        if self.exponents is None:
+            return False
+        minima = self.exponents._run(arrays, scalars, [None] * len(self.exponents.fused))
+        stream = current_stream()
+        for m in minima:  # (after the kernel: on its stream)
+            value = to_host(m) if SIMULATOR or not stream else m.copy_to_host(stream=stream)
+            if stream and not SIMULATOR:
+                stream.synchronize()
+            if value[()] < 0:
+                return True
+        return False
+
     def _run(self, arrays, scalars, outs):
         program = self.program
+        if (self.scalar_exponents or self.exponents) and \
+                self._negative_exponents(arrays, scalars):
+            raise ValueError("Integers to negative integer powers are not allowed.")
         dtypes = program.dtypes
         shapes = {tuple(x.shape) for x in arrays}
         # Inputs not broadcast by the caller are broadcast here (zero strides).
