@@ -46,8 +46,8 @@ from .launch import current_stream, launch
 from .operands import SIMULATOR, broadcast, empty, flat, simplify
 from .reductions import _offset, _unravel
 
-#: All-axes reductions one kernel folds at most (each holds 5 x BLOCK words of
-#: shared memory: 10 KiB at 256 threads).
+#: Reductions one kernel folds at most (in the blocks scheme each holds 5 x BLOCK
+#: words of shared memory: 10 KiB at 256 threads).
 MAX_FUSED = 4
 
 _JITTED: dict = {}  # Python function -> its device function (one per function)
