@@ -12,7 +12,9 @@ move (add: 3 arrays, a reduction: 1); "% copy" compares them with
 ``DeviceNDArray.copy_to_device`` (cuMemcpyDtoD) of the same dtype in the
 same run. The host time per call of a small ``mf.add`` is the host's own
 time (launches are asynchronous), next to CuPy's and a bare Numba launch.
-Prints a Markdown table (with the targets of issue 5) and optionally JSON.
+The fused rows (issue 14) time one generated kernel per expression
+against the same ops unfused and ``cupy.fuse``. Prints a Markdown table
+(with the targets of issue 5) and optionally JSON.
 Runs on the simulator too, with tiny sizes, as a smoke test.
 """
 
@@ -123,6 +125,82 @@ def launch_rows(size: int, rounds: int, cupy) -> list[dict]:
     return rows
 
 
+def fused_programs() -> dict:
+    """{expression: (Program, scalars, mathfront unfused, CuPy body)}: issue 14's
+    expressions on float64, as hand-built programs (what ``mf.fuse`` traces them to)."""
+    from mathfront.fuse._program import Program, Reduction, Step
+
+    f8 = "float64"
+
+    def program(scalars, steps, outputs):
+        return Program(1, (f8, f8), (f8,) * len(scalars), tuple(Step(op, args, f8, dtype)
+                                                               for op, args, dtype in steps),
+                       outputs)
+
+    # Registers: a = 0, b = 1, then the scalars, then one per step.
+    return {
+        "2*a + 3*b": (
+            program([2.0, 3.0], [("multiply", (2, 0), f8), ("multiply", (3, 1), f8),
+                                 ("add", (4, 5), f8)], (6,)),
+            [np.float64(2), np.float64(3)], lambda a, b: mf.add(mf.multiply(2.0, a),
+                                                                mf.multiply(3.0, b)),
+            lambda xp, a, b: 2 * a + 3 * b),
+        "sqrt(a**2 + b**2)": (
+            program([], [("square", (0,), f8), ("square", (1,), f8), ("add", (2, 3), f8),
+                         ("sqrt", (4,), f8)], (5,)),
+            [], lambda a, b: mf.sqrt(mf.add(mf.square(a), mf.square(b))),
+            lambda xp, a, b: xp.sqrt(a * a + b * b)),
+        "where(a > 0.5, a*b, b - a)": (
+            program([0.5], [("greater", (0, 2), "bool"), ("multiply", (0, 1), f8),
+                            ("subtract", (1, 0), f8), ("where", (3, 4, 5), f8)], (6,)),
+            [np.float64(0.5)], lambda a, b: mf.where(mf.greater(a, 0.5), mf.multiply(a, b),
+                                                     mf.subtract(b, a)),
+            lambda xp, a, b: xp.where(a > 0.5, a * b, b - a)),
+        "sum((a - b)**2)": (
+            program([], [("subtract", (0, 1), f8), ("square", (2,), f8)],
+                    (Reduction("sum", 3, None, f8),)),
+            [], lambda a, b: mf.sum(mf.square(mf.subtract(a, b))),
+            lambda xp, a, b: xp.sum((a - b) * (a - b))),
+    }
+
+
+def fused_rows(n: int, rounds: int, cupy) -> list[dict]:
+    """Issue 14's expressions on ``n`` float64: one fused kernel, against the same ops
+    unfused (mathfront, one kernel each) and ``cupy.fuse``."""
+    from mathfront.cuda_numba.fused import compile as fuse
+    from mathfront.fuse._program import Reduction
+
+    rng = np.random.default_rng(1)
+    a, b = (mf.to_device(rng.random(n)) for _ in range(2))
+    ca, cb = (cupy.asarray(x) for x in (a, b)) if cupy else (None, None)
+    entries, moved = {}, {}
+    for name, (program, scalars, unfused, body) in fused_programs().items():
+        run = fuse(program)
+        reduces = isinstance(program.outputs[0], Reduction)
+        outs = [None] if reduces else [cuda.device_array(n)]
+        entries[f"mf fused {name}"] = Timed(
+            lambda run=run, scalars=scalars, outs=outs: run([a, b], scalars, outs), cuda=True)
+        entries[f"mf unfused {name}"] = Timed(lambda f=unfused: f(a, b), cuda=True)
+        if cupy:
+            kernel = cupy.fuse()(lambda x, y, body=body: body(cupy, x, y))
+            entries[f"cupy.fuse {name}"] = Timed(lambda k=kernel: k(ca, cb), cuda=True)
+        moved[name] = (2 if reduces else 3) * n * 8
+    for timed in entries.values():  # compiled before timing
+        timed.fn()
+    cuda.synchronize()
+    samples = interleaved(entries, rounds=rounds)
+    rows = []
+    for name, nbytes in moved.items():
+        ours = samples[f"mf fused {name}"].median
+        unfused = samples[f"mf unfused {name}"].median
+        theirs = samples[f"cupy.fuse {name}"].median if cupy else None
+        rows.append({"case": f"fused {name}, float64 2^{n.bit_length() - 1}", "seconds": ours,
+                     "cupy_seconds": theirs, "gbs": nbytes / ours / 1e9,
+                     "vs_unfused": unfused / ours, "vs_cupy": theirs / ours if theirs else None,
+                     "target": f"recorded; {unfused / ours:.2f}x mf unfused", "met": None})
+    return rows
+
+
 def markdown(rows: list[dict], device: str, cupy) -> str:
     def us(v):
         return "" if v is None else f"{v * 1e6:.1f}"
@@ -155,6 +233,7 @@ def main(argv=None) -> int:
     mf.warmup(["add", "multiply", "sum", "mean", "min", "max", "var", "std"],
               ["float32", "float64"], backend="cuda")
     rows = bandwidth_rows(1 << args.log2n, args.rounds, cupy)
+    rows += fused_rows(1 << args.log2n, args.rounds, cupy)
     rows += launch_rows(args.small, args.rounds, cupy)
     device = _device_name()
     print(markdown(rows, device, cupy))

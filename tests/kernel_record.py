@@ -11,9 +11,10 @@ import pickle
 
 
 def _modules():
-    from mathfront.cuda_numba import elementwise, reductions, scans
+    from mathfront.cuda_numba import elementwise, fused, reductions, scans
 
-    return {"elementwise": elementwise, "reductions": reductions, "scans": scans}
+    return {"elementwise": elementwise, "reductions": reductions, "scans": scans,
+            "fused": fused}
 
 
 def start_recording(path: str) -> None:

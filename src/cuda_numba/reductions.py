@@ -380,6 +380,35 @@ def _identity(family: str, high: bool, dtype: np.dtype):
     return dtype.type(0)
 
 
+def plan(op: str, dtype: np.dtype, result: np.dtype, ddof: float = 0.0) -> tuple:
+    """(family, wrap, common) of reduction ``op`` over elements of ``dtype`` (as the
+    kernels read them: bool as its byte) into ``result``: the kernels' family, the
+    dtype an integer result wraps to ("" for none) and their trailing arguments."""
+    family, variant, skip, high = SPEC[op]
+    float_acc = dtype.kind == "f" or variant == MEAN
+    if family in ("sum", "prod", "extreme"):
+        family += "_float" if (float_acc if family != "extreme" else dtype.kind == "f") else "_int"
+    skip = skip and dtype.kind == "f"  # integers have no NaN to skip
+    finit = np.float64(1.0 if family.startswith("prod") else 0.0)
+    iinit = np.int64(1 if family.startswith("prod") else (-1 if family == "arg" else 0))
+    common = [skip, high, variant, np.float64(ddof), finit, np.float64(0), iinit,
+              _identity(family, high, dtype)]
+    # Integer sums and products accumulate in int64 (uint64 too: the same bits); stored
+    # into a narrower integer (int8's dot, sum(dtype=int16)) they wrap, into bool they
+    # are their truth, as NumPy's loops in those dtypes.
+    wrap = result.name if family in ("sum_int", "prod_int") and result.kind in "biu" and \
+        result.itemsize < 8 else ""
+    return family, wrap, common
+
+
+def chunking(n_red: int, block: int) -> tuple[int, int]:
+    """(chunk, nchunks): elements per block (whole strides of the block) and blocks for
+    ``n_red`` elements; at most MAX_CHUNKS, so that the combine step stays short."""
+    chunk = max(block * config.MIN_PER_THREAD, -(-n_red // config.MAX_CHUNKS))
+    chunk = -(-chunk // block) * block
+    return chunk, -(-n_red // chunk)
+
+
 def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...],
         ddof: float = 0.0, result: np.dtype | None = None) -> None:
     """out = op over the ``reduced`` axes of ``inputs`` (all of the same dtype and shape).
@@ -388,12 +417,9 @@ def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...],
     number elements in C order over the reduced axes, as NumPy does; ``result``:
     the output's dtype where ``out`` is read as its storage (bool as its byte).
     """
-    family, variant, skip, high = SPEC[op]
     dtype = inputs[0].dtype
-    float_acc = dtype.kind == "f" or variant == MEAN
-    if family in ("sum", "prod", "extreme"):
-        family += "_float" if (float_acc if family != "extreme" else dtype.kind == "f") else "_int"
-    skip = skip and dtype.kind == "f"  # integers have no NaN to skip
+    result = np.dtype(result or out.dtype)
+    family, wrap, common = plan(op, dtype, result, ddof)
     kshape = tuple(n for n, r in zip(inputs[0].shape, reduced, strict=True) if not r)
     rshape = tuple(n for n, r in zip(inputs[0].shape, reduced, strict=True) if r)
     n_out = int(np.prod(kshape, dtype=np.int64))
@@ -409,18 +435,8 @@ def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...],
     arrays = []
     for x, k, r in zip(inputs, kst, rst, strict=True):
         arrays += [x.view, x.offset, k, r]
-    finit = np.float64(1.0 if family.startswith("prod") else 0.0)
-    iinit = np.int64(1 if family.startswith("prod") else (-1 if family == "arg" else 0))
-    common = [skip, high, variant, np.float64(ddof), finit, np.float64(0), iinit,
-              _identity(family, high, dtype)]
     nk, nr, arity = len(kshape), len(rshape), len(inputs)
     block = config.BLOCK
-    # Integer sums and products accumulate in int64 (uint64 too: the same bits); stored
-    # into a narrower integer (int8's dot, sum(dtype=int16)) they wrap, into bool they
-    # are their truth, as NumPy's loops in those dtypes.
-    result = np.dtype(result or out.dtype)
-    wrap = result.name if family in ("sum_int", "prod_int") and result.kind in "biu" and \
-        result.itemsize < 8 else ""
     types = (dtype, out.dtype)  # with the kernel's key, these fix every argument's type
     # One thread per output: short reductions, or many outputs whose
     # neighbours are neighbours in memory (reads coalesce across threads).
@@ -432,11 +448,7 @@ def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...],
                [n_out, n_red, kshape or (1,), rshape or (1,), out.view, out.offset,
                 out_kst or (0,), *arrays, *common])
         return
-    # Chunks of whole blocks' strides; at most MAX_CHUNKS per output, so that
-    # the combine step (one block per output) stays short.
-    chunk = max(block * config.MIN_PER_THREAD, -(-n_red // config.MAX_CHUNKS))
-    chunk = -(-chunk // block) * block
-    nchunks = -(-n_red // chunk)
+    chunk, nchunks = chunking(n_red, block)
     slots = _slots(n_out * nchunks if nchunks > 1 else 0, dtype)
     key = ("blocks", family, dtype, nk, nr, arity, block, wrap)
     launch(kernel_for(*key), key + types, n_out * nchunks, block,
@@ -452,15 +464,16 @@ def run(op: str, out: Flat, inputs: list[Flat], reduced: tuple[bool, ...],
 _SLOTS: dict[tuple, list] = {}
 
 
-def _slots(count: int, dtype: np.dtype) -> list:
+def _slots(count: int, dtype: np.dtype, which: int = 0) -> list:
     """Device arrays for ``count`` partial states (at least one element: a
-    one-chunk launch passes them unused, its argument types unchanged).
+    one-chunk launch passes them unused, its argument types unchanged);
+    ``which``: one set per reduction of a kernel making several (fused.py).
 
     Kept between calls, one set per stream: kernels on one stream run in
     order, so a later reduction cannot overwrite states before an earlier
     combine has read them; another stream's reduction gets its own set.
     """
-    key = (max(count, 1), np.dtype(dtype), current_stream())
+    key = (max(count, 1), np.dtype(dtype), current_stream(), which)
     slots = _SLOTS.get(key)
     if slots is None:
         if len(_SLOTS) >= 16:

@@ -63,6 +63,13 @@ class CudaBackend(Backend):
             return self.composite(op)
         return self._kernels().kernel(op, self)
 
+    def fused(self, program):
+        """``run(arrays, scalars, outs)`` for a fused program (docs/fuse.md): one
+        generated kernel, device arrays in place (host ones copied in and back)."""
+        from mathfront.cuda_numba import fused
+
+        return fused.compile(program)
+
     def to_device(self, x):
         return self._kernels().to_device(x)
 
