@@ -47,7 +47,10 @@ class Case:
         arrays = []
         for i in range(self.spec.arity):
             if dtype.kind == "f":
-                a = rng.random(self.size) + 0.5
+                # inside the op's domain (arcsin's [-1, 1]): NaN results would
+                # time the slow path of special values instead
+                a = (rng.random(self.size) * 1.8 - 0.9 if self.spec.domain == "[-1,1]"
+                     else rng.random(self.size) + 0.5 + 0.5 * (self.spec.domain == ">=1"))
             else:
                 a = rng.integers(1, 100, self.size)
             if self.op == "power" and i == 1:
@@ -87,4 +90,7 @@ class Case:
 
 
 def cases(ops=DEFAULT_OPS, dtypes=DEFAULT_DTYPES, sizes=DEFAULT_SIZES) -> list[Case]:
-    return [Case(op, str(np.dtype(d)), int(n)) for op in ops for d in dtypes for n in sizes]
+    """Every op x dtype x size, but the dtypes an op's row leaves out (bitwise_and of
+    floats, sqrt of int8: NumPy refuses them or computes in float16)."""
+    return [Case(op, str(np.dtype(d)), int(n)) for op in ops for d in dtypes for n in sizes
+            if np.dtype(d).name in BY_NAME[op].dtypes]
