@@ -98,17 +98,18 @@ def run(cpp, program, arrays, scalars=(), outs=None):
     if outs is None:
         outs = [None if isinstance(o, Reduction) else np.empty(arrays[0].shape, program.dtypes[o])
                 for o in program.outputs]
-    return fn(arrays, [np.dtype(d).type(v) for d, v in zip(program.scalar_dtypes, scalars)], outs)
+    typed = [np.dtype(d).type(v) for d, v in zip(program.scalar_dtypes, scalars, strict=True)]
+    return fn(arrays, typed, outs)
 
 
 def check(cpp, program, arrays, scalars=(), rtol=0.0, outs=None):
     want = numpy_run(program, arrays, [np.dtype(d).type(v) for d, v in
-                                       zip(program.scalar_dtypes, scalars)])
+                                       zip(program.scalar_dtypes, scalars, strict=True)])
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         got = run(cpp, program, arrays, scalars, outs)
     assert len(got) == len(want)
-    for g, w, o in zip(got, want, program.outputs):
+    for g, w, o in zip(got, want, program.outputs, strict=True):
         tol = rtol if isinstance(o, Reduction) or np.dtype(w.dtype).kind == "f" else 0.0
         assert_matches(np.asarray(g), np.asarray(w), rtol=tol, what=str(o))
     return got
@@ -338,7 +339,7 @@ def test_reduction_over_all_axes_same_bits_at_any_thread_count(cpp, threads):
         threads(n)
         results.append([np.asarray(r).copy() for r in run(cpp, p, arrays, (2.0,))])
     for r in results[1:]:
-        for g, w in zip(r, results[0]):
+        for g, w in zip(r, results[0], strict=True):
             np.testing.assert_array_equal(g, w)
     check(cpp, p, arrays, (2.0,), rtol=1e-12)
 
@@ -404,7 +405,7 @@ def test_a_step_without_kernel_is_refused(cpp):
 
 
 def test_run_refuses_wrong_arrays(cpp):
-    program, scalars = axpby()
+    program, _ = axpby()
     fn = cpp.fused(program)
     s = [np.float64(2), np.float64(3)]
     a = np.ones(4)
@@ -416,3 +417,32 @@ def test_run_refuses_wrong_arrays(cpp):
         fn([a], s, [np.empty(4)])
     with pytest.raises(ValueError, match="out"):
         fn([a, a], s, [np.empty(4, np.float32)])
+
+
+# --- power ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("exponent", [2.0, 3.0, 0.5, -2.0])
+def test_power_by_a_scalar(cpp, dtype, exponent):
+    """By a scalar 2 or 0.5, np.power squares or takes sqrt (sqrt(-inf) is NaN): so do we."""
+    b = Builder([dtype], [dtype])
+    p = b.program(1, b("power", 0, 1))
+    with np.errstate(all="ignore"):
+        x = np.concatenate([SPECIAL, np.random.default_rng(4).normal(0, 1e3, 5000)]).astype(dtype)
+    with np.errstate(all="ignore"):
+        want = np.power(x, np.dtype(dtype).type(exponent))
+        got = run(cpp, p, [x], [exponent])[0]
+    assert_matches(got, want, rtol=0 if exponent in (2.0, 0.5) else 4 * np.finfo(dtype).eps)
+
+
+def test_integer_power_refuses_negative_exponents(cpp):
+    b = Builder(["int32", "int32"], ["int32"])
+    p = b.program(1, b("power", 0, 2), b("power", 0, 1))
+    x = np.arange(5, dtype=np.int32)
+    out = [np.full(5, 7, np.int32), np.full(5, 7, np.int32)]
+    with pytest.raises(ValueError, match="negative integer powers"):
+        run(cpp, p, [x, x], [-1], outs=out)
+    with pytest.raises(ValueError, match="negative integer powers"):
+        run(cpp, p, [x, x - 1], [2], outs=out)
+    assert (out[0] == 7).all() and (out[1] == 7).all()  # nothing written
+    check(cpp, p, [x, x], [3])

@@ -5,6 +5,7 @@
 
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -205,6 +206,34 @@ PyObject* fused_run(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
             std::memcpy(&values[i], PyArray_BYTES(array(a.get())), itemsize(d));
         }
         scalar_ptrs[i] = reinterpret_cast<const char*>(&values[i]);
+    }
+    // As NumPy, integer powers refuse negative exponents before writing anything
+    // (those an input or a scalar holds; a computed exponent is not checked).
+    for (const FusedStep& st : p.steps) {
+        const bool is_signed = st.loop == DType::i8 || st.loop == DType::i16 ||
+                               st.loop == DType::i32 || st.loop == DType::i64;
+        if (st.kind != StepKind::Binary || Binary(st.op) != Binary::power || !is_signed ||
+            st.args[1] >= p.n_arrays + p.n_scalars)
+            continue;
+        const int e = st.args[1];
+        alignas(8) char minimum[8];
+        if (e >= p.n_arrays) {
+            std::memcpy(minimum, scalar_ptrs[e - p.n_arrays], 8);
+        } else {
+            PyArrayObject* a = array(arrays[e]);
+            if (PyArray_SIZE(a) == 0) continue;
+            bool all[kMaxDims];
+            std::fill(all, all + kMaxDims, true);
+            reduce({Reduction::min, st.loop, ndim, PyArray_DIMS(a), PyArray_STRIDES(a),
+                    PyArray_BYTES(a), all, minimum, nullptr, 0});
+        }
+        const bool negative = visit_dtype(st.loop, [&](auto tag) {
+            decltype(tag) v;
+            std::memcpy(&v, minimum, sizeof v);
+            return v < decltype(tag)(0);
+        });
+        if (negative)
+            return fail(PyExc_ValueError, "Integers to negative integer powers are not allowed.");
     }
     // Reductions' results: over every axis 0-d, over one the other axes.
     Ref results[64];
