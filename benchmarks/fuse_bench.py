@@ -34,8 +34,8 @@ F = "float64"
 
 
 def _program(steps, outputs, n_scalars):
-    return Program(1, (F, F), (F,) * n_scalars, tuple(Step(op, args, F, d) for op, args, d in steps),
-                   outputs)
+    steps = tuple(Step(op, args, F, d) for op, args, d in steps)
+    return Program(1, (F, F), (F,) * n_scalars, steps, outputs)
 
 
 #: name: (NumPy unfused, numexpr string, program, scalars, result bytes per element)
@@ -98,10 +98,10 @@ def main(argv=None) -> None:
             if numexpr:
                 numexpr.set_num_threads(threads)
             for name, (unfused, string, program, scalars, out_bytes) in EXPRESSIONS.items():
-                entries = {"numpy": lambda f=unfused: f(a, b),
+                entries = {"numpy": lambda f=unfused, a=a, b=b: f(a, b),
                            "mf": fused_call(cpp, program, scalars, a, b)}
                 if numexpr:
-                    entries["numexpr"] = lambda s=string: numexpr.evaluate(s, {"a": a, "b": b})
+                    entries["numexpr"] = lambda s=string, v={"a": a, "b": b}: numexpr.evaluate(s, v)
                 t = {k: v.median for k, v in interleaved(entries, rounds=args.rounds).items()}
                 gbs = n * (16 + out_bytes) / t["mf"] / 1e9
                 ne = t.get("numexpr")
