@@ -446,3 +446,53 @@ def test_integer_power_refuses_negative_exponents(cpp):
         run(cpp, p, [x, x - 1], [2], outs=out)
     assert (out[0] == 7).all() and (out[1] == 7).all()  # nothing written
     check(cpp, p, [x, x], [3])
+
+
+# --- every kernel as a step ------------------------------------------------------------------
+
+def _kernels():
+    from mathfront import _cpp
+    from mathfront._ops import BINARY, UNARY, OPS
+    kinds = {op.name: op.kind for op in OPS}
+    return [(name, dtype) for name, dtypes in sorted(_cpp.supported().items())
+            if kinds.get(name) in (BINARY, UNARY)
+            for dtype in ("float64", "float32", "int32", "uint8", "bool") if dtype in dtypes]
+
+
+def _operand(dtype, rng, n):
+    if dtype == "bool":
+        return rng.random(n) > 0.5
+    if np.dtype(dtype).kind == "f":
+        x = rng.normal(0, 2, n).astype(dtype)
+        x[:len(SPECIAL)] = SPECIAL.astype(dtype)
+        return x
+    return rng.integers(0, 7, n).astype(dtype)  # small: shifts and powers stay defined
+
+
+@pytest.mark.parametrize("name, dtype", _kernels())
+def test_every_kernel_as_a_step(cpp, name, dtype):
+    """Each step's bits are the single op's (same kernel); NumPy's within float tolerance."""
+    from mathfront._ops import BINARY, OPS
+    op = next(o for o in OPS if o.name == name)
+    nargs = 2 if op.kind == BINARY else 1
+    b = Builder([dtype] * nargs)
+    try:
+        out = b(name, *range(nargs))
+    except (TypeError, AttributeError):
+        pytest.skip(f"NumPy has no {name} loop for {dtype}")
+    try:
+        p = b.program(1, out, Reduction("sum", out, None, np.asarray(
+            np.sum(np.ones(1, b.dtypes[out]))).dtype.name))
+        fn = cpp.fused(p)
+    except NotImplementedError:
+        pytest.skip(f"{name} on {dtype}: NumPy's result dtype is not the kernel's")
+    rng = np.random.default_rng(11)
+    arrays = [_operand(dtype, rng, 3 * BLOCK + 5) for _ in range(nargs)]
+    arrays = [arrays[0], *[with_layout(x, "reversed") for x in arrays[1:]]]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = fn(arrays, [], [np.empty(arrays[0].shape, b.dtypes[out]), None])
+        single = getattr(mf, name)(*arrays, backend="cpp")
+    assert_matches(got[0], np.asarray(single), what=f"{name} on {dtype} vs the single op")
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    check(cpp, p, arrays, rtol=tol)
