@@ -452,7 +452,7 @@ def test_integer_power_refuses_negative_exponents(cpp):
 
 def _kernels():
     from mathfront import _cpp
-    from mathfront._ops import BINARY, UNARY, OPS
+    from mathfront._ops import BINARY, OPS, UNARY
     kinds = {op.name: op.kind for op in OPS}
     return [(name, dtype) for name, dtypes in sorted(_cpp.supported().items())
             if kinds.get(name) in (BINARY, UNARY)
