@@ -496,3 +496,55 @@ def test_every_kernel_as_a_step(cpp, name, dtype):
     assert_matches(got[0], np.asarray(single), what=f"{name} on {dtype} vs the single op")
     tol = 1e-5 if dtype == "float32" else 1e-12
     check(cpp, p, arrays, rtol=tol)
+
+
+# --- random expression trees -----------------------------------------------------------------
+
+_INT_OPS = ("add", "subtract", "multiply", "maximum", "bitwise_and", "select", "negative")
+_FLOAT_OPS = ("add", "subtract", "multiply", "maximum", "divide", "select", "negative", "root")
+
+
+def _tree(data, b, dtype, leaves, depth):
+    """A random expression over ``leaves`` (registers of ``dtype``): its register."""
+    if depth == 0 or data.draw(st.booleans()):
+        return data.draw(st.sampled_from(leaves))
+    ops = _FLOAT_OPS if np.dtype(dtype).kind == "f" else _INT_OPS
+    op = data.draw(st.sampled_from(ops))
+    x = _tree(data, b, dtype, leaves, depth - 1)
+    if op == "negative":
+        return b("negative", x)
+    if op == "root":
+        return b("sqrt", b("abs", x))
+    y = _tree(data, b, dtype, leaves, depth - 1)
+    if op == "select":
+        return b("where", b("greater", x, y), x, y)
+    return b(op, x, y)
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from(["float64", "float32", "int32", "int64", "uint8"]),
+       shape=st.lists(st.integers(1, 30), min_size=0, max_size=3))
+def test_expression_trees_hypothesis(cpp, data, dtype, shape):
+    """Trees of depth <= 4 over broadcast inputs of any layout, an int16 input cast to the
+    loop dtype, a scalar, and reductions over every axis and one."""
+    shape = tuple(shape)
+    b = Builder([dtype, dtype, "int16"], [dtype])
+    leaves = [0, 1, b.cast(2, dtype), 3]
+    root = _tree(data, b, dtype, leaves, 4)
+    if root < len(b.arrays) + len(b.scalars):  # an input or the scalar alone: engine's no-op
+        root = b("add", root, 0)
+    outputs = [root, Reduction("sum", root, None, np.sum(np.ones(1, dtype)).dtype.name)]
+    if shape:
+        axis = data.draw(st.integers(0, len(shape) - 1))
+        outputs.append(Reduction("max", root, axis, dtype))
+    p = b.program(len(shape), *outputs)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    arrays = []
+    for d in (dtype, dtype, "int16"):
+        sub = tuple(n if data.draw(st.booleans()) else 1 for n in shape)
+        x = (rng.normal(0, 50, sub) if np.dtype(d).kind == "f" else
+             rng.integers(-100, 100, sub)).astype(d)
+        layout = data.draw(st.sampled_from(LAYOUTS))
+        arrays.append(np.broadcast_to(with_layout(x, layout), shape))
+    rtol = 1e-4 if dtype == "float32" else 1e-10
+    check(cpp, p, arrays, (data.draw(st.integers(0, 9)),), rtol=rtol)
