@@ -57,12 +57,16 @@ EXPRESSIONS = {
 }
 
 
-def fused_call(cpp, program, scalars, a, b):
+def fused_call(cpp, program, scalars, a, b, into=None):
+    """The engine's run: into a new output per call (as the front end allocates one, and
+    NumPy and numexpr do), or into ``into`` (out=, no page faults on fresh memory)."""
     run = cpp.fused(program)
     typed = [np.float64(s) for s in scalars]
-    reduces = isinstance(program.outputs[0], Reduction)
-    out = None if reduces else np.empty_like(a)
-    return lambda: run((a, b), typed, (out,))
+    if isinstance(program.outputs[0], Reduction):
+        return lambda: run((a, b), typed, (None,))
+    if into is not None:
+        return lambda: run((a, b), typed, (into,))
+    return lambda: run((a, b), typed, (np.empty_like(a),))
 
 
 def plan_ms(cpp, program, repeats=20) -> float:
@@ -87,9 +91,9 @@ def main(argv=None) -> None:
     print(f"{platform.processor() or platform.machine()}, NumPy {np.__version__}, numexpr "
           f"{numexpr.__version__ if numexpr else 'absent'}, revision {revision}; a shared, "
           "noisy machine: ratios within one run only\n")
-    print("| expression | n | threads | NumPy ms | numexpr ms | mf ms | mf GB/s | x NumPy "
-          "| x numexpr |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| expression | n | threads | NumPy ms | numexpr ms | mf ms | mf out= ms | mf GB/s "
+          "| x NumPy | x numexpr | out=: x NumPy |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     rng = np.random.default_rng(0)
     for n in args.sizes:
         a, b = rng.random(n), rng.random(n)
@@ -99,16 +103,18 @@ def main(argv=None) -> None:
                 numexpr.set_num_threads(threads)
             for name, (unfused, string, program, scalars, out_bytes) in EXPRESSIONS.items():
                 entries = {"numpy": lambda f=unfused, a=a, b=b: f(a, b),
-                           "mf": fused_call(cpp, program, scalars, a, b)}
+                           "mf": fused_call(cpp, program, scalars, a, b),
+                           "mf out=": fused_call(cpp, program, scalars, a, b, np.empty_like(a))}
                 if numexpr:
                     entries["numexpr"] = lambda s=string, v={"a": a, "b": b}: numexpr.evaluate(s, v)
                 t = {k: v.median for k, v in interleaved(entries, rounds=args.rounds).items()}
                 gbs = n * (16 + out_bytes) / t["mf"] / 1e9
                 ne = t.get("numexpr")
                 print(f"| `{name}` | {n:.0e} | {threads} | {t['numpy'] * 1e3:.3f} | "
-                      f"{ne * 1e3 if ne else float('nan'):.3f} | {t['mf'] * 1e3:.3f} | {gbs:.1f} | "
-                      f"{t['numpy'] / t['mf']:.2f} | "
-                      f"{ne / t['mf'] if ne else float('nan'):.2f} |")
+                      f"{ne * 1e3 if ne else float('nan'):.3f} | {t['mf'] * 1e3:.3f} | "
+                      f"{t['mf out='] * 1e3:.3f} | {gbs:.1f} | {t['numpy'] / t['mf']:.2f} | "
+                      f"{ne / t['mf'] if ne else float('nan'):.2f} | "
+                      f"{t['numpy'] / t['mf out=']:.2f} |")
     print("\n| expression | plan build (first call's extra) ms |")
     print("|---|---|")
     for name, (_, _, program, _, _) in EXPRESSIONS.items():
