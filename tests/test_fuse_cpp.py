@@ -548,3 +548,25 @@ def test_expression_trees_hypothesis(cpp, data, dtype, shape):
         arrays.append(np.broadcast_to(with_layout(x, layout), shape))
     rtol = 1e-4 if dtype == "float32" else 1e-10
     check(cpp, p, arrays, (data.draw(st.integers(0, 9)),), rtol=rtol)
+
+
+def test_scalars_of_another_type_are_cast(cpp):
+    """A scalar register given as a Python number or another NumPy type: cast as NumPy does."""
+    program, _ = axpby("float32")
+    fn = cpp.fused(program)
+    a, b = inputs((100,), dtype="float32")
+    want = np.float32(2) * a + np.float32(3) * b
+    for s in ([2.0, 3], [np.float64(2), np.int8(3)], [np.array(2.0), True + 2]):
+        np.testing.assert_array_equal(fn([a, b], s, [np.empty(100, np.float32)])[0], want)
+    with pytest.raises(ValueError, match="many values"):
+        fn([a, b], [[1.0, 2.0], 3.0], [np.empty(100, np.float32)])
+
+
+def test_float_narrowing_overflows_as_numpy(cpp):
+    b = Builder(["float64"])
+    p = b.program(1, b.cast(0, "float32"))
+    x = np.array([1.0, 1e300, -1e300, np.nan])
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        run(cpp, p, [x])
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(run(cpp, p, [x])[0], x.astype(np.float32))

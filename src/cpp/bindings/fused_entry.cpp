@@ -195,7 +195,7 @@ PyObject* fused_run(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     for (int i = 0; i < p.n_scalars; ++i) {
         const DType d = p.dtypes[p.n_arrays + i];
         PyObject* o = scalars[i];
-        DType got;
+        DType got = DType::b1;
         if (scalar_dtype(o, &got) && got == d) {
             PyArray_ScalarAsCtype(o, &values[i]);
         } else {
