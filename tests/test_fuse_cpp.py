@@ -570,3 +570,15 @@ def test_float_narrowing_overflows_as_numpy(cpp):
         run(cpp, p, [x])
     with np.errstate(over="ignore"):
         np.testing.assert_array_equal(run(cpp, p, [x])[0], x.astype(np.float32))
+
+
+def test_one_register_twice_among_outputs(cpp):
+    b = Builder(["float64", "float64"])
+    s = b("add", 0, 1)
+    p = b.program(2, s, s, Reduction("mean", s, 1, "float64"), Reduction("mean", s, 0, "float64"))
+    check(cpp, p, inputs((40, 300)), rtol=1e-12)
+    a, c = inputs((40, 300))
+    out = [np.empty((40, 300)), np.empty((300, 40)).T, None, None]
+    got = run(cpp, p, [a, c], outs=out)
+    np.testing.assert_array_equal(got[0], a + c)
+    np.testing.assert_array_equal(got[1], a + c)

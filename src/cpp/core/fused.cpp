@@ -283,7 +283,8 @@ struct Runner {
     std::vector<int> temp_reg;      // the registers of one-axis reductions' temporaries
     std::vector<int64_t> size;      // per register: itemsize
     std::vector<const char*> scalar;  // per scalar register
-    std::vector<int> out_operand;   // per register: its operand index when written (-1: none)
+    std::vector<int> out_operand;   // per register: the operand it may be written straight into
+    std::vector<int> operand_reg;   // per written operand: its register
     std::vector<bool> direct_ok;    // per written operand: contiguous inner axis, no alias
     std::vector<bool> stream;       // per written operand: non-temporal stores
     std::vector<ReductionRun> reductions;  // over every axis, by plan.reductions index (or empty)
@@ -393,9 +394,8 @@ struct Runner {
             return scratch;
         };
         // Write what was not written in place.
-        for (int r = 0; r < nregs; ++r) {
-            const int o = out_operand[r];
-            if (o < 0) continue;
+        for (int o = plan.n_arrays; o < L.nops; ++o) {
+            const int r = operand_reg[o];
             char* base = const_cast<char*>(L.base[o]);
             const int64_t s = L.inner_stride(o), sz = size[r];
             if (one_run && ptr[r] == base + row_off0[o]) continue;  // written in place
@@ -589,12 +589,14 @@ FusedReport run_plan(const FusedPlan& plan, const FusedCall& call) {
         op_size[r] = run.size[r];
     }
     run.out_operand.assign(run.nregs, -1);
+    run.operand_reg.assign(n_ops, -1);
     for (int i = 0; i < run.n_out; ++i) {
         const int o = plan.n_arrays + i;
         base[o] = call.outs[i];
         strides[o] = call.out_strides[i];
         op_size[o] = run.size[plan.outputs[i]];
-        run.out_operand[plan.outputs[i]] = o;
+        if (run.out_operand[plan.outputs[i]] < 0) run.out_operand[plan.outputs[i]] = o;
+        run.operand_reg[o] = plan.outputs[i];
     }
     for (size_t t = 0; t < temps.size(); ++t) {
         const int o = plan.n_arrays + run.n_out + int(t);
@@ -602,6 +604,7 @@ FusedReport run_plan(const FusedPlan& plan, const FusedCall& call) {
         strides[o] = temp_strides[t].data();
         op_size[o] = run.size[run.temp_reg[t]];
         run.out_operand[run.temp_reg[t]] = o;
+        run.operand_reg[o] = run.temp_reg[t];
     }
     // Written operands that overlap an input are written after the block's reads.
     run.direct_ok.assign(n_ops, false);
