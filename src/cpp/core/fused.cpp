@@ -544,7 +544,8 @@ FusedReport run_plan(const FusedPlan& plan, const FusedCall& call) {
     // One-axis reductions reduce an array, a register output, or else a
     // temporary (C-contiguous) that the blocked pass fills, with the existing
     // reduce(): the kept axes' results come from whole reduced runs.
-    std::vector<std::vector<char>> temps;       // inner buffers never move
+    // (uninitialised: the blocked pass writes every element; buffers never move)
+    std::vector<std::unique_ptr<char[]>> temps;
     std::vector<std::vector<int64_t>> temp_strides;
     std::vector<int> temp_of(run.nregs, -1);
     std::vector<const char*> red_data(plan.reductions.size());
@@ -571,11 +572,11 @@ FusedReport run_plan(const FusedPlan& plan, const FusedCall& call) {
                 step *= call.shape[d];
             }
             temp_of[r] = int(temps.size());
-            temps.emplace_back(std::max<int64_t>(step, 1));
+            temps.emplace_back(new char[std::max<int64_t>(step, 1)]);
             temp_strides.push_back(std::move(st));
             run.temp_reg.push_back(r);
         }
-        red_data[j] = temps[temp_of[r]].data();
+        red_data[j] = temps[temp_of[r]].get();
         red_strides[j] = temp_strides[temp_of[r]].data();
     }
     // Operands: arrays, register outputs, temporaries.
@@ -600,7 +601,7 @@ FusedReport run_plan(const FusedPlan& plan, const FusedCall& call) {
     }
     for (size_t t = 0; t < temps.size(); ++t) {
         const int o = plan.n_arrays + run.n_out + int(t);
-        base[o] = temps[t].data();
+        base[o] = temps[t].get();
         strides[o] = temp_strides[t].data();
         op_size[o] = run.size[run.temp_reg[t]];
         run.out_operand[run.temp_reg[t]] = o;
