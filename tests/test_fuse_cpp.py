@@ -582,3 +582,21 @@ def test_one_register_twice_among_outputs(cpp):
     got = run(cpp, p, [a, c], outs=out)
     np.testing.assert_array_equal(got[0], a + c)
     np.testing.assert_array_equal(got[1], a + c)
+
+
+def test_outputs_given_as_none_are_allocated(cpp):
+    b = Builder(["float64", "int32"])
+    s = b("add", 0, b.cast(1, "float64"))
+    p = b.program(2, s, b("greater", s, 0), Reduction("sum", s, None, "float64"))
+    a = np.random.default_rng(3).random((30, 20)).T
+    c = np.arange(600, dtype=np.int32).reshape(20, 30) - 300
+    got = run(cpp, p, [a, c], outs=[None, None, None])
+    want = a + c
+    assert got[0].flags.c_contiguous and got[1].dtype == bool
+    np.testing.assert_array_equal(got[0], want)
+    np.testing.assert_array_equal(got[1], want > a)  # register 0 is a
+    np.testing.assert_allclose(got[2], want.sum(), rtol=1e-12, atol=1e-9)
+    b0 = Builder([], ["float64"])
+    p0 = b0.program(1, b0("negative", 0))
+    with pytest.raises(ValueError, match="shape"):
+        cpp.fused(p0)([], [np.float64(1)], [None])

@@ -178,9 +178,22 @@ PyObject* fused_run(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     }
     std::vector<char*> out_data(p.outputs.size());
     std::vector<const int64_t*> out_strides(p.outputs.size());
+    // A register output given as None is allocated here (C order): what the
+    // front end would allocate, without a Python call (docs/fuse.md, cpp engine).
+    Ref allocated[64];
+    if (n_outs > 64) return fail(PyExc_ValueError, "fused_run: too many outputs");
     for (Py_ssize_t i = 0; i < n_outs; ++i) {
         const int at = plan->order[i];
         if (at < 0) continue;
+        if (outs[i] == Py_None) {
+            if (!have_shape) return fail(PyExc_ValueError, "fused_run: no array gives the shape");
+            allocated[i].reset(PyArray_SimpleNew(ndim, const_cast<npy_intp*>(shape),
+                                                 type_number(p.dtypes[p.outputs[at]])));
+            if (!allocated[i].get()) return nullptr;
+            out_data[at] = PyArray_BYTES(array(allocated[i].get()));
+            out_strides[at] = PyArray_STRIDES(array(allocated[i].get()));
+            continue;
+        }
         if (!check(outs[i], p.dtypes[p.outputs[at]], true))
             return fail(PyExc_ValueError, "fused_run: an out is not a writeable array of its "
                                           "register's dtype and the program's shape");
@@ -267,8 +280,9 @@ PyObject* fused_run(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (!result) return nullptr;
     for (Py_ssize_t i = 0; i < n_outs; ++i) {
         const int at = plan->order[i];
-        PyObject* item = at >= 0 ? outs[i] : results[~at].release();
-        if (at >= 0) Py_INCREF(item);
+        PyObject* item = at < 0 ? results[~at].release()
+                         : allocated[i].get() ? allocated[i].release() : outs[i];
+        if (at >= 0 && item == outs[i]) Py_INCREF(item);
         PyTuple_SET_ITEM(result, i, item);
     }
     return result;
