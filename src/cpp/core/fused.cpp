@@ -627,7 +627,14 @@ FusedReport run_plan(const FusedPlan& plan, const FusedCall& call) {
     for (const FusedReduction& red : plan.reductions)
         arg |= red.axis < 0 && spec(red.op).family == Family::Arg;
     int lead = -1;
-    if (!arg) lead = run.n_out > 0 ? plan.n_arrays : (plan.n_arrays > 0 ? 0 : -1);
+    // Without outputs, the first input broadcast along no axis leads (a broadcast
+    // axis innermost would leave the others to gather).
+    if (!arg && run.n_out > 0) lead = plan.n_arrays;
+    for (int r = 0; r < plan.n_arrays && !arg && lead < 0; ++r) {
+        bool full = true;
+        for (int d = 0; d < call.ndim; ++d) full &= call.shape[d] == 1 || call.strides[r][d] != 0;
+        if (full) lead = r;
+    }
     if (total > 0) make_layout(run.L, call.ndim, call.shape, n_ops, strides.data(), base.data(), lead);
     for (int o = plan.n_arrays; o < n_ops && total > 0; ++o) {
         const bool contiguous = run.L.inner_stride(o) == op_size[o];
