@@ -600,3 +600,42 @@ def test_outputs_given_as_none_are_allocated(cpp):
     p0 = b0.program(1, b0("negative", 0))
     with pytest.raises(ValueError, match="shape"):
         cpp.fused(p0)([], [np.float64(1)], [None])
+
+
+F64 = "float64"
+
+
+@pytest.mark.parametrize("program, match", [
+    (Program(1, (F64,), (), (Step("add", (0, 2), F64, F64),), (1,)), "later register"),
+    (Program(1, (F64, "int32"), (), (Step("add", (0, 1), F64, F64),), (2,)), "loop dtype"),
+    (Program(1, (F64,), (), (Step("sqrt", (0,), F64, "int8"),), (1,)), "gives float64, not int8"),
+    (Program(1, (F64,), (), (Step("add", (0,), F64, F64),), (1,)), "1 operands"),
+    (Program(1, (F64,), (), (Step(CAST, (0, 0), F64, F64),), (1,)), "cast: 1 operand"),
+    (Program(1, ("float16",), (), (Step("sqrt", (0,), "float16", "float16"),), (1,)),
+     "float16"),
+    (Program(1, (F64,), (F64,), (Step("sqrt", (0,), F64, F64),), (0,)), "not a step"),
+    (Program(1, (F64,), (F64,), (Step("sqrt", (0,), F64, F64),),
+             (Reduction("sum", 1, None, F64),)), "scalar"),
+    (Program(1, (F64,), (), (Step("sqrt", (0,), F64, F64),),
+             (Reduction("sum", 1, None, "float32"),)), "not float32"),
+    (Program(1, (F64,), (), (Step("sqrt", (0,), F64, F64),),
+             (Reduction("median", 1, None, F64),)), "median"),
+    (Program(1, (F64,), (), (Step("sqrt", (0,), F64, F64),),
+             (Reduction("sum", 1, 1, F64),)), "axis"),
+])
+def test_programs_the_engine_refuses(cpp, program, match):
+    with pytest.raises(NotImplementedError, match=match):
+        cpp.fused(program)
+
+
+def test_run_refuses_what_is_not_a_call(cpp):
+    from mathfront import _cpp
+    program, _ = hypot()
+    fn = cpp.fused(program)
+    a = np.ones(3)
+    with pytest.raises(ValueError):
+        _cpp.fused_run(object(), [a, a], [], [None])
+    with pytest.raises(TypeError, match="sequences"):
+        fn(5, [], [None])
+    with pytest.raises(TypeError, match="fused_run"):
+        _cpp.fused_run(fn.args[0], [a, a], [])
