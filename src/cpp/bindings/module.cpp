@@ -17,6 +17,7 @@
 #include "../core/thread_pool.hpp"
 #include "../kernels/table.hpp"
 #include "entries.hpp"
+#include "fused_entry.hpp"
 
 namespace py = pybind11;
 
@@ -89,6 +90,7 @@ PYBIND11_MODULE(_cpp, m) {
         return gbs;
     }, py::arg("bytes") = int64_t(1) << 28, py::arg("repeats") = 5,
        "Memory bandwidth in GB/s (read, copy, add, triad) on arrays of `bytes` each.");
+    mf::py::add_fused(m);
     m.def("set_num_threads", &mf::set_num_threads);
     m.def("get_num_threads", &mf::num_threads);
 }

@@ -462,7 +462,63 @@ Reported run_family(const ReduceCall& call) {
     return run<T, MomentFamily<T>>(call, spec, flags);
 }
 
+template <class T, class F>
+Reported finish_family(const ReductionSpec& spec, int flags, double ddof, const char* states,
+                       int64_t n, const int64_t* first, char* out) {
+    using State = typename F::State;
+    std::atomic<int> warnings{0};
+    const Context ctx{spec.variant, flags, ddof, &warnings};
+    Tree<F> tree(flags);
+    for (int64_t i = 0; i < n; ++i) {
+        State s;
+        std::memcpy(static_cast<void*>(&s), states + i * int64_t(sizeof(State)), sizeof(State));
+        if constexpr (std::is_same_v<State, ArgState<T>>) {
+            if (s.index >= 0) s.index += first[i];
+        }
+        tree.add(s);
+    }
+    F::finish(tree.total(), ctx, out);
+    return {warnings.load(), 0};
+}
+
+// Calls f(T{}, F{}, spec, flags) with the family and flags reduce() uses for op on in.
+template <class G>
+auto visit_family(Reduction op, DType in, G&& f) {
+    return visit_dtype(in, [&](auto tag) {
+        using T = StorageOf<decltype(tag)>;
+        const ReductionSpec& spec = mf::spec(op);
+        int flags = 0;
+        if (spec.skip_nan && is_float_v<T>) flags |= kSkipNan;
+        if (spec.variant == Variant::High) flags |= kHigh;
+        if (spec.variant == Variant::Mean) flags |= kFloatAcc;
+        switch (spec.family) {
+            case Family::Sum: return f(T{}, SumFamily<T>{}, spec, flags);
+            case Family::Prod: return f(T{}, ProdFamily<T>{}, spec, flags);
+            case Family::Extreme: return f(T{}, ExtremeFamily<T>{}, spec, flags);
+            case Family::Arg: return f(T{}, ArgFamily<T>{}, spec, flags);
+            case Family::Logical:
+            case Family::Count: return f(T{}, CountFamily<T>{}, spec, flags);
+            case Family::Moments: break;
+        }
+        return f(T{}, MomentFamily<T>{}, spec, flags);
+    });
+}
+
 }  // namespace
+
+RowStates row_states(Reduction op, DType in) {
+    return visit_family(op, in, [](auto, auto family, const ReductionSpec&, int flags) {
+        return RowStates{int64_t(sizeof(typename decltype(family)::State)), flags};
+    });
+}
+
+Reported finish_states(Reduction op, DType in, double ddof, const char* states, int64_t n,
+                       const int64_t* first, char* out) {
+    return visit_family(op, in, [&](auto tag, auto family, const ReductionSpec& spec, int flags) {
+        return finish_family<decltype(tag), decltype(family)>(spec, flags, ddof, states, n, first,
+                                                              out);
+    });
+}
 
 Reported reduce(const ReduceCall& call) {
     // bool reduces as its bytes (uint8_t): the table's bool slots hold uint8_t kernels.

@@ -53,6 +53,22 @@ struct Reported {
 // floating-point flags are cleared first, and taken into Reported::fp.
 Reported reduce(const ReduceCall& call);
 
+// For the fused evaluator (core/fused.cpp), which folds pieces of a flat
+// sequence with the active table's row kernel itself: the bytes of one row
+// state of `op` on `in`, and the KernelFlags its row kernel takes.
+struct RowStates {
+    int64_t size;
+    int flags;
+};
+RowStates row_states(Reduction op, DType in);
+
+// Merges `n` row states of consecutive pieces (`states`, `size` bytes apart),
+// in order and pairwise as reduce() merges its pieces, and writes the finished
+// result to `out`. argmin/argmax indices are offset by each piece's first flat
+// index, `first[i]`. Warnings as reduce() reports them (fp: none).
+Reported finish_states(Reduction op, DType in, double ddof, const char* states, int64_t n,
+                       const int64_t* first, char* out);
+
 // Sum of a[i] * b[i] for the strided 1-D vectors a and b, written to `out`
 // in `in`'s dtype. Returns the floating-point flags raised, as reduce().
 int dot(DType in, const char* a, int64_t a_stride, const char* b, int64_t b_stride, int64_t n,

@@ -281,6 +281,25 @@ class CppBackend(Backend):
             return self.composite(op)
         return self.entry(op, self.converting_kernel(op))
 
+    def fused(self, program):
+        """``program`` (fuse/_program.py) compiled once into a C++ plan of kernel-table
+        calls; returns ``run(arrays, scalars, outs)`` (docs/fuse.md). ``NotImplementedError``
+        for a program some step of which has no kernel here."""
+        from ..fuse._program import Reduction
+
+        steps = tuple((s.op, s.loop, s.dtype, tuple(s.args)) for s in program.steps)
+        outputs = tuple(
+            (o.op, o.arg, -1 if o.axis is None else o.axis, float(o.ddof), o.dtype)
+            if isinstance(o, Reduction) else o
+            for o in program.outputs)
+        try:
+            plan = self._module.fused_plan(program.ndim, program.n_arrays, program.dtypes,
+                                           steps, outputs)
+        except ValueError as e:
+            raise NotImplementedError(f"the cpp engine cannot fuse this program: {e}") from None
+        # A C callable bound to its plan: no Python frame per call.
+        return functools.partial(self._module.fused_run, plan)
+
     def num_threads(self) -> int:
         return get_num_threads()
 
