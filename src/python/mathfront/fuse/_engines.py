@@ -72,7 +72,10 @@ def engine(backend: str | None, on_device: bool):
 def compile_for(backend, program):
     """``run`` for program on backend: its ``fused``, or the numpy engine."""
     fused = getattr(backend, "fused", None)
-    run = fused(program) if fused is not None else None
+    try:
+        run = fused(program) if fused is not None else None
+    except NotImplementedError:  # a step it has no kernel for (the cpp engine says which)
+        run = None
     if run is None:
         if backend.device != "cpu":
             raise TypeError(f"mathfront.fuse: backend {backend.name!r} cannot fuse this "
