@@ -95,7 +95,8 @@ def _one_d(op: Op, name: str, typ) -> None:
 
 
 def _number(op: Op, name: str, typ, kinds=(types.Integer, types.Float, types.Boolean)) -> None:
-    if not isinstance(typ, (types.Omitted, *kinds)):
+    # (an argument left out comes as its default's Python value, or as Omitted)
+    if not isinstance(typ, (types.Omitted, int, float, *kinds)):
         raise TypingError(f"mathfront.numba.{op.name}: {name} must be a number, got {typ}")
 
 
@@ -352,8 +353,8 @@ def _diff(op: Op):
         entry, size = _entry(op, dtype), "mathfront.numba.diff: out must have a.size - 1 " \
             "elements (none for an empty a)"
 
-        def impl(a, out):
-            if out.size != max(a.size - 1, 0):
+        def impl(a, out):  # (max, min, abs... are this module's wrappers: none used here)
+            if out.size != (a.size - 1 if a.size else 0):
                 raise ValueError(size)
             _check(entry(ffi.from_buffer(a), ffi.from_buffer(view(out)), a.size))
             return out
