@@ -89,7 +89,8 @@ def ops_def(t) -> str:
              "//   keyword: a reduction's own keyword (None, Dtype, Ddof);",
              "//   identity: whether an empty reduction has a value (else NumPy raises).",
              "// Composites (diff, vecdot, isclose...) have no rows: they are written above",
-             "// the engines, from other ops' kernels.", ""]
+             "// the engines, from other ops' kernels (their C ABI functions too, in",
+             "// cabi/cabi.cpp: MF_CABI_DTYPES_<op> below lists their dtypes as well).", ""]
     for macro, params in macros.items():
         lines += [f"#ifndef {macro}", f"#define {macro}({params})", "#endif"]
     lines.append("")
@@ -131,16 +132,41 @@ def ops_def(t) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The C form of each op whose kind has no common one (ternary, composite): its
+#: parameters after the name, T the input's C type and R the result's. A new op of
+#: those kinds must say how C calls it here (main refuses a row without a form).
+C_FORMS = {
+    # a NumPy bool condition: one byte, nonzero true
+    "where": "int {fn}(const uint8_t* cond, const {T}* x, const {T}* y, {R}* out, int64_t n)",
+    # scalar bounds, as nearly every clip is called: per-element bounds are
+    # mf_maximum then mf_minimum (NumPy's definition of clip)
+    "clip": "int {fn}(const {T}* x, {T} lo, {T} hi, {R}* out, int64_t n)",
+    # out has n - 1 elements (none for n <= 1)
+    "diff": "int {fn}(const {T}* a, {R}* out, int64_t n)",
+    "vecdot": "{R} {fn}(const {T}* x1, const {T}* x2, int64_t n)",
+    "isclose": "int {fn}(const {T}* a, const {T}* b, {R}* out, int64_t n, double rtol, "
+               "double atol, int equal_nan)",
+    "allclose": "{R} {fn}(const {T}* a, const {T}* b, int64_t n, double rtol, double atol, "
+                "int equal_nan)",
+    # a copy (NumPy's real of a real array is the array itself)
+    "real": "int {fn}(const {T}* x, {R}* out, int64_t n)",
+    # zeros of x's type and length
+    "imag": "int {fn}(const {T}* x, {R}* out, int64_t n)",
+}
+
+
 def declarations(t) -> str:
     lines = [HEADER.replace("//", "/*").rstrip() + " */",
              "/* Included by mathfront.h: one function per op and dtype. */", ""]
     for op in t.OPS:
-        if op.kind in (t.TERNARY, t.COMPOSITE):
-            continue  # no C ABI yet (where, clip, composites): docs/design.md
+        if op.kind in (t.TERNARY, t.COMPOSITE) and op.name not in C_FORMS:
+            raise ValueError(f"{op.name}: no C form in gen_ops.C_FORMS (how C calls it)")
         for sfx, ctype, _ in cabi_types(op):
             r = result_ctype(t, op.result, ctype)
             fn = f"mf_{op.name}_{sfx}"
-            if op.kind == t.BINARY:
+            if op.name in C_FORMS:
+                lines.append(f"MF_API {C_FORMS[op.name].format(fn=fn, T=ctype, R=r)};")
+            elif op.kind == t.BINARY:
                 lines.append(f"MF_API int {fn}(const {ctype}* a, const {ctype}* b, {r}* out, "
                              "int64_t n);")
             elif op.kind in (t.UNARY, t.SCAN):  # a scan: the running sum/product into out

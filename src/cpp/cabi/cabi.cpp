@@ -10,11 +10,13 @@
 
 #include "../common/dtype.hpp"
 #include "../common/fp_status.hpp"
+#include "../core/close.hpp"
 #include "../core/elementwise.hpp"
 #include "../common/ops.hpp"
 #include "../core/reduce.hpp"
 #include "../core/scan.hpp"
 #include "../core/strided.hpp"
+#include "../core/ternary.hpp"
 
 namespace {
 
@@ -22,6 +24,7 @@ using mf::Binary;
 using mf::DType;
 using mf::Reduction;
 using mf::Scan;
+using mf::Ternary;
 using mf::Unary;
 
 thread_local int last_status = MF_OK;
@@ -40,6 +43,7 @@ template <Binary op, class T> using BinaryOut = mf::ResultOf<mf::spec(op).result
 template <Unary op, class T> using UnaryOut = mf::ResultOf<mf::spec(op).result, T>;
 template <Reduction op, class T> using ReduceOut = mf::ResultOf<mf::spec(op).result, T>;
 template <Scan op, class T> using ScanOut = mf::ResultOf<mf::spec(op).result, T>;
+template <Ternary op, class T> using TernaryOut = mf::ResultOf<mf::spec(op).result, T>;
 
 // True when the input [in, in + n_in) and the output [out, out + n_out) (bytes)
 // share memory other than as the very same array: an output with wider
@@ -87,6 +91,12 @@ template <class T> void put(mf::Space& space, int i, const T* p) {
     space.data[i] = reinterpret_cast<char*>(const_cast<T*>(p));
     space.strides[i][0] = sizeof(T);
     space.nops = i + 1;
+}
+
+// One value, broadcast along the whole operand (stride 0).
+template <class T> void put_one(mf::Space& space, int i, const T* p) {
+    put(space, i, p);
+    space.strides[i][0] = 0;
 }
 
 template <Binary op, class T>
@@ -167,6 +177,112 @@ template <class T> T dot(const T* a, const T* b, int64_t n) {
     return result;
 }
 
+// --- where, clip: the ternary driver (core/ternary.cpp), as mf.where and mf.clip run
+
+template <class T>
+int where(const uint8_t* cond, const T* x, const T* y, TernaryOut<Ternary::where, T>* out,
+          int64_t n) {
+    if (int status = check(n, cond, x, y, out)) return status;
+    if (n == 0) return MF_OK;
+    const int64_t bytes = n * int64_t(sizeof(T));
+    if (bad_overlap(cond, n, out, bytes) || bad_overlap(x, bytes, out, bytes) ||
+        bad_overlap(y, bytes, out, bytes))
+        return MF_ERR_OVERLAP;
+    mf::Space space = space_1d(n);
+    put(space, 0, out);
+    put(space, 1, cond);
+    put(space, 2, x);
+    put(space, 3, y);
+    keeping_flags([&] {
+        mf::ternary(Ternary::where, dtype_of<T>(), space);
+        return 0;  // NumPy's where and clip report no flag
+    });
+    return MF_OK;
+}
+
+// Scalar bounds: the driver's broadcast operands, whose loop (select_kernels.hpp)
+// checks them for NaN once and then runs the vectorised max/min.
+template <class T> int clip(const T* x, T lo, T hi, TernaryOut<Ternary::clip, T>* out, int64_t n) {
+    if (int status = check(n, x, out)) return status;
+    if (n == 0) return MF_OK;
+    const int64_t bytes = n * int64_t(sizeof(T));
+    if (bad_overlap(x, bytes, out, bytes)) return MF_ERR_OVERLAP;
+    mf::Space space = space_1d(n);
+    put(space, 0, out);
+    put(space, 1, x);
+    put_one(space, 2, &lo);
+    put_one(space, 3, &hi);
+    keeping_flags([&] {
+        mf::ternary(Ternary::clip, dtype_of<T>(), space);
+        return 0;  // NumPy's where and clip report no flag
+    });
+    return MF_OK;
+}
+
+// --- the composites (kind composite): 1-D forms of mathfront/_composite.py's, on the
+// same kernels. Their result types are the header's, from their rows' rules (a
+// definition that differed from its extern "C" declaration would not compile).
+
+// diff (n=1): a[1:] - a[:-1], out of n - 1 elements. An out that is `a` itself
+// overlaps a[1:] partly: refused, as every partial overlap.
+template <class T> int diff(const T* a, BinaryOut<Binary::subtract, T>* out, int64_t n) {
+    if (int status = check(n, a)) return status;
+    if (n <= 1) return MF_OK;  // nothing to write: out may be NULL
+    return binary<Binary::subtract, T>(a + 1, a, out, n - 1);
+}
+
+// NumPy's isclose warns (under its "invalid" error state) for a NaN or infinite
+// tolerance, and computes anyway: here, the invalid flag.
+int bad_tolerance(double rtol, double atol) {
+    return std::isfinite(rtol) && std::isfinite(atol) ? 0 : mf::kFpInvalid;
+}
+
+template <class T>
+int close_each(const T* a, const T* b, uint8_t* out, int64_t n, double rtol, double atol,
+               int equal_nan) {
+    if (int status = check(n, a, b, out)) return status;
+    if (n == 0) return MF_OK;
+    const int64_t bytes = n * int64_t(sizeof(T));
+    if (bad_overlap(a, bytes, out, n) || bad_overlap(b, bytes, out, n)) return MF_ERR_OVERLAP;
+    keeping_flags([&] {
+        return mf::isclose(a, b, out, n, {rtol, atol, equal_nan != 0}) | bad_tolerance(rtol, atol);
+    });
+    return MF_OK;
+}
+
+template <class T>
+uint8_t close_all(const T* a, const T* b, int64_t n, double rtol, double atol, int equal_nan) {
+    if (int status = check(n, a, b)) return failed<uint8_t>(status);
+    bool all = true;
+    keeping_flags([&] {
+        int fp = 0;
+        all = mf::allclose(a, b, n, {rtol, atol, equal_nan != 0}, &fp);
+        return fp | bad_tolerance(rtol, atol);
+    });
+    last_status = MF_OK;
+    return all;
+}
+
+// imag of a real array: zeros, from the ternary driver as the Python composite
+// makes them on a device (where(False, x, 0); here x is never read).
+template <class T> int imag(const T* x, T* out, int64_t n) {
+    if (int status = check(n, x, out)) return status;
+    if (n == 0) return MF_OK;
+    if (bad_overlap(x, n * int64_t(sizeof(T)), out, n * int64_t(sizeof(T)))) return MF_ERR_OVERLAP;
+    const uint8_t no = 0;
+    const T zero = 0;
+    mf::Space space = space_1d(n);
+    put(space, 0, out);
+    put_one(space, 1, &no);
+    put_one(space, 2, &zero);
+    put_one(space, 3, &zero);
+    keeping_flags([&] {
+        mf::ternary(Ternary::where, dtype_of<T>(), space);
+        return 0;  // NumPy's where and clip report no flag
+    });
+    return MF_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -225,6 +341,46 @@ const char* mf_status_message(int status) {
     MF_REDUCE_##keyword(name)
 #define MF_DOT(name, result) MF_FOR_DTYPES(MF_DEFINE_DOT, name)
 #define MF_SCAN(name, family, result) MF_FOR_DTYPES(MF_DEFINE_SCAN, name)
+// Ternary ops and composites: each its own form (gen_ops.py's C_FORMS).
+#define MF_TERNARY(name, Functor, result, cost) MF_FOR_DTYPES(MF_DEFINE_OP_##name, name)
+#define MF_DEFINE_OP_where(name, sfx, T)                                                    \
+    int mf_where_##sfx(const uint8_t* cond, const T* x, const T* y,                         \
+                       TernaryOut<Ternary::where, T>* out, int64_t n) {                     \
+        return where<T>(cond, x, y, out, n);                                                \
+    }
+#define MF_DEFINE_OP_clip(name, sfx, T)                                                     \
+    int mf_clip_##sfx(const T* x, T lo, T hi, TernaryOut<Ternary::clip, T>* out, int64_t n) { \
+        return clip<T>(x, lo, hi, out, n);                                                  \
+    }
 #include "mf_ops.def"
+
+#define MF_DEFINE_OP_diff(name, sfx, T)                                                     \
+    int mf_diff_##sfx(const T* a, BinaryOut<Binary::subtract, T>* out, int64_t n) {         \
+        return diff<T>(a, out, n);                                                          \
+    }
+// 1-D vecdot is dot: sum(x1 * x2) in their type (NumPy's vecdot keeps int32).
+#define MF_DEFINE_OP_vecdot(name, sfx, T) \
+    T mf_vecdot_##sfx(const T* x1, const T* x2, int64_t n) { return dot<T>(x1, x2, n); }
+#define MF_DEFINE_OP_isclose(name, sfx, T)                                                  \
+    int mf_isclose_##sfx(const T* a, const T* b, uint8_t* out, int64_t n, double rtol,      \
+                         double atol, int equal_nan) {                                      \
+        return close_each<T>(a, b, out, n, rtol, atol, equal_nan);                          \
+    }
+#define MF_DEFINE_OP_allclose(name, sfx, T)                                                 \
+    uint8_t mf_allclose_##sfx(const T* a, const T* b, int64_t n, double rtol, double atol,  \
+                              int equal_nan) {                                              \
+        return close_all<T>(a, b, n, rtol, atol, equal_nan);                                \
+    }
+// real of a real array: a copy, by positive's loop (NumPy's real is the array itself).
+#define MF_DEFINE_OP_real(name, sfx, T) \
+    int mf_real_##sfx(const T* x, T* out, int64_t n) { return unary<Unary::positive, T>(x, out, n); }
+#define MF_DEFINE_OP_imag(name, sfx, T) \
+    int mf_imag_##sfx(const T* x, T* out, int64_t n) { return imag<T>(x, out, n); }
+MF_FOR_DTYPES(MF_DEFINE_OP_diff, diff)
+MF_FOR_DTYPES(MF_DEFINE_OP_vecdot, vecdot)
+MF_FOR_DTYPES(MF_DEFINE_OP_isclose, isclose)
+MF_FOR_DTYPES(MF_DEFINE_OP_allclose, allclose)
+MF_FOR_DTYPES(MF_DEFINE_OP_real, real)
+MF_FOR_DTYPES(MF_DEFINE_OP_imag, imag)
 
 }  // extern "C"
