@@ -190,7 +190,8 @@ class Op:
     #: Time per element relative to add: compiled engines thread smaller arrays of costly ops.
     cost: int = 1
     #: The compiled CPU engine is slower per element than NumPy's loops (SVML on
-    #: AVX-512): libm one element at a time, or SIMD code still behind SVML. auto
+    #: AVX-512): libm one element at a time, or SIMD code still behind SVML, or a
+    #: composite of several passes where NumPy makes one (vecdot, isclose). auto
     #: sends host calls to NumPy; an explicit backend="cpp" still runs it.
     scalar_cpu: bool = False
     #: The input dtypes every engine computes this op for.
@@ -507,14 +508,15 @@ OPS: tuple[Op, ...] = (
                "count", hidden=("out",), identity=0.0),
     Op("diff", COMPOSITE, "n-th discrete difference along an axis (a[i+1] - a[i], n times).",
        operands=("a",), extra=("n", "axis", "prepend", "append", "out"), hidden=("out",),
-       defaults=(("axis", -1),), parts=("subtract", "not_equal"), dtypes=ALL_DTYPES),
+       defaults=(("axis", -1),), parts=("subtract", "not_equal"), scalar_cpu=True,
+       dtypes=ALL_DTYPES),
     Op("vecdot", COMPOSITE, "Vector dot product along an axis (broadcast), real dtypes.",
        operands=("x1", "x2"), extra=("out", "axis"), defaults=(("axis", -1),), standard=True,
        by_name=("axis",),
-       parts=("multiply", "sum"), tolerance=SUM, dtypes=ALL_DTYPES),
+       parts=("multiply", "sum"), tolerance=SUM, scalar_cpu=True, dtypes=ALL_DTYPES),
     Op("isclose", COMPOSITE, "Whether a and b are equal within a tolerance, element-wise.",
        operands=("a", "b"), extra=("rtol", "atol", "equal_nan", "out"), hidden=("out",),
-       result=BOOL, parts=_CLOSE_PARTS, dtypes=ALL_DTYPES),
+       result=BOOL, parts=_CLOSE_PARTS, scalar_cpu=True, dtypes=ALL_DTYPES),
     # np.real/np.imag of real arrays: the array itself, and read-only zeros of its dtype.
     Op("real", COMPOSITE, "The real part: a real array itself (as NumPy: no copy).",
        operands=("val",), extra=("out",), hidden=("out",), dtypes=ALL_DTYPES),
@@ -522,7 +524,7 @@ OPS: tuple[Op, ...] = (
        operands=("val",), extra=("out",), hidden=("out",), parts=("where",), dtypes=ALL_DTYPES),
     Op("allclose", COMPOSITE, "Whether a and b are equal within a tolerance everywhere.",
        operands=("a", "b"), extra=("rtol", "atol", "equal_nan", "out"), hidden=("out",),
-       result=BOOL, parts=(*_CLOSE_PARTS, "all"), dtypes=ALL_DTYPES),
+       result=BOOL, parts=(*_CLOSE_PARTS, "all"), scalar_cpu=True, dtypes=ALL_DTYPES),
 )
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
