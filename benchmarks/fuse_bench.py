@@ -74,7 +74,7 @@ def _n(n):
 
 
 def _ms(t):
-    return f"{t * 1e3:.3f}" if t is not None else ""
+    return f"{t * 1e3:.4g}" if t is not None else ""  # 1e3 elements: microseconds show
 
 
 def _ratio(num, den):
