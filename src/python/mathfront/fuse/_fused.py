@@ -34,6 +34,8 @@ _LIVE: weakref.WeakSet = weakref.WeakSet()
 def _forget_fast_calls() -> None:
     for fused in list(_LIVE):
         fused.fast.clear()
+        for _, plan in fused.traces.values():
+            plan.calls.clear()
 
 
 _registry._listeners.append(_forget_fast_calls)
@@ -176,11 +178,14 @@ class Fused:
             return self.fn(*args)
         traced, plan = entry
         if out is None and plan.fast:
-            call = self.fast.get(fast_key) if fast_key is not None else None
+            # By the plan too: calls whose arguments make no fast key (Python ints,
+            # NumPy scalars, lists) still find theirs.
+            name = _CONTEXT.get().selection.name if backend is None else backend
+            call = plan.calls.get(name)
             if call is None:
-                call = fast_call(traced, plan, backend)
-                if fast_key is not None and len(self.fast) < CACHE_SIZE:
-                    self.fast[fast_key] = call
+                call = plan.calls[name] = fast_call(traced, plan, backend)
+            if fast_key is not None and len(self.fast) < CACHE_SIZE:
+                self.fast[fast_key] = call
             result = call(args)
             if result is not None:
                 return result

@@ -222,6 +222,8 @@ class Plan:
             for i, o in enumerate(traced.outputs))
         self.scalar_results = any(isinstance(o, Reduction) for o in program.outputs) or \
             program.ndim == 0
+        #: Fast calls (``fast_call``) by selection or backend= name.
+        self.calls: dict = {}
 
 
 def fast_call(traced: Traced, plan: Plan, backend):
