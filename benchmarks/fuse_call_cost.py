@@ -27,10 +27,10 @@ def main(argv=None) -> None:
     assert np.array_equal(f(a, b), 2 * a + 3 * b)
     (traced, plan), _ = f.traced((a, b))
     run = next(iter(traced.runs.values()))
-    scalars, outs, ab = plan.scalars, (None,), (a, b)
+    scalars, outs, ab, names = plan.scalars, (None,), (a, b), {"a": a, "b": b}
     fns = {"NumPy unfused": lambda: 2 * a + 3 * b, "mf.fuse": lambda: f(a, b),
            "engine run": lambda: run(ab, scalars, outs),
-           "mf.evaluate": lambda: mf.evaluate("2*a + 3*b")}
+           "mf.evaluate": lambda: mf.evaluate("2*a + 3*b", names)}
     best = dict.fromkeys(fns, float("inf"))
     for _ in range(args.rounds):
         for name, fn in fns.items():
