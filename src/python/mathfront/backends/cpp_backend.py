@@ -298,7 +298,11 @@ class CppBackend(Backend):
         except ValueError as e:
             raise NotImplementedError(f"the cpp engine cannot fuse this program: {e}") from None
         # A C callable bound to its plan: no Python frame per call.
-        return functools.partial(self._module.fused_run, plan)
+        run = functools.partial(self._module.fused_run, plan)
+        # It allocates register outputs given as None and checks shapes and alignment
+        # (ValueError): the front end's fast calls leave both to it.
+        run.allocates_outputs = True
+        return run
 
     def num_threads(self) -> int:
         return get_num_threads()

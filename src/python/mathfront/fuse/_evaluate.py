@@ -218,6 +218,7 @@ def evaluate(expr, local_dict=None, global_dict=None, *, out=None, order="K", ca
         except KeyError:
             values.append(global_dict[name])  # KeyError naming it, as numexpr's
     result = fused(*values, out=out, casting=casting, backend=backend)
-    if out is not None or isinstance(result, (Proxy, ScalarProxy, Reduced)):
+    if type(result) is np.ndarray or out is not None or isinstance(
+            result, (Proxy, ScalarProxy, Reduced)):
         return result  # (a proxy: evaluated inside a fused function's trace)
     return np.asarray(result)

@@ -10,19 +10,35 @@ backend).
 from __future__ import annotations
 
 import functools
+import weakref
 
 import numpy as np
 
-from .. import _checks
+from .. import _checks, _registry, _selection
 from . import _engines, _promote
 from ._proxy import Proxy, Reduced, ScalarProxy
-from ._run import Plan, fast_run, run
+from ._run import Plan, fast_call, run
 from ._trace import Traced, Tracer
 
 _PROXIES = (Proxy, ScalarProxy, Reduced)
 #: Bound on the traces a fused function keeps (distinct signatures).
 CACHE_SIZE = 256
 _NUMERIC = "biuf"
+_CONTEXT = _selection.CONTEXT
+_ndarray = np.ndarray
+
+#: Every fused function: their fast calls bind engines, so backends changing drops them.
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+
+
+def _forget_fast_calls() -> None:
+    for fused in list(_LIVE):
+        fused.fast.clear()
+        for _, plan in fused.traces.values():
+            plan.calls.clear()
+
+
+_registry._listeners.append(_forget_fast_calls)
 
 
 def _signature(args):
@@ -87,6 +103,9 @@ class Fused:
         self.traces: dict[tuple, Traced] = {}
         #: How many times it traced (tests: a second call does not trace again).
         self.trace_count = 0
+        #: Fast calls (``_run.fast_call``) by the key ``__call__`` makes.
+        self.fast: dict[tuple, object] = {}
+        _LIVE.add(self)
 
     def __repr__(self):
         return f"<mathfront.fuse of {self.name}>"
@@ -122,30 +141,52 @@ class Fused:
 
     # --- calling -----------------------------------------------------------------------
     def __call__(self, *args, out=None, casting="same_kind", backend=None):
-        # The commonest signatures (ndarrays, Python floats) looked up first; a miss (a
-        # new signature, any other argument) takes the general path, which validates.
-        key = []
-        for x in args:
-            t = type(x)
-            if t is np.ndarray:
-                key.append(("a", x.dtype, x.ndim))
-            elif t is float:
-                key.append(t)
-            else:
-                key = None
-                break
-        entry = self.traces.get(tuple(key)) if key is not None else None
-        if entry is None:
-            try:
-                entry, args = self.traced(args)
-            except _Inline:  # inside another fused function's trace: its steps join that one
-                if out is not None:
-                    raise TypeError(f"mathfront.fuse: {self.name} called with out= inside "
-                                    "another fused function") from None
-                return self.fn(*args)
+        # The fast calls, by (selection or backend= name, then per argument an ndarray's
+        # dtype and rank or -1 for a Python float): one dict lookup to a function that
+        # binds everything else. Any other call takes the general path, which validates.
+        if out is None and (backend is None or type(backend) is str):
+            key = [_CONTEXT.get().selection.name if backend is None else backend]
+            for x in args:
+                t = type(x)
+                if t is _ndarray:
+                    key.append(x.dtype)
+                    key.append(x.ndim)
+                elif t is float:
+                    key.append(-1)
+                else:
+                    key = None
+                    break
+            if key is not None:
+                key = tuple(key)
+                call = self.fast.get(key)
+                if call is not None:
+                    result = call(args)
+                    if result is not None:
+                        return result
+                    (traced, _), args = self.traced(args)  # broadcasting, misaligned...
+                    return run(traced, args, None, casting, backend, self.name)
+            return self._call(args, out, casting, backend, key)
+        return self._call(args, out, casting, backend, None)
+
+    def _call(self, args, out, casting, backend, fast_key):
+        try:
+            entry, args = self.traced(args)
+        except _Inline:  # inside another fused function's trace: its steps join that one
+            if out is not None:
+                raise TypeError(f"mathfront.fuse: {self.name} called with out= inside "
+                                "another fused function") from None
+            return self.fn(*args)
         traced, plan = entry
         if out is None and plan.fast:
-            result = fast_run(traced, plan, args, backend)
+            # By the plan too: calls whose arguments make no fast key (Python ints,
+            # NumPy scalars, lists) still find theirs.
+            name = _CONTEXT.get().selection.name if backend is None else backend
+            call = plan.calls.get(name)
+            if call is None:
+                call = plan.calls[name] = fast_call(traced, plan, backend)
+            if fast_key is not None and len(self.fast) < CACHE_SIZE:
+                self.fast[fast_key] = call
+            result = call(args)
             if result is not None:
                 return result
         return run(traced, args, out, casting, backend, self.name)

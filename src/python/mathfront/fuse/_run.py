@@ -1,7 +1,7 @@
 """One call of a traced program: scalars, shapes, ``out=``, the engine, the results.
 
-``fast_run`` takes the commonest calls (no ``out=``, inputs of one shape where the
-engine runs) with the checks a :class:`Plan` made once per trace; ``run`` takes
+``fast_call`` makes the commonest calls' function (no ``out=``, inputs of one shape
+where the engine runs) from what a :class:`Plan` worked out once per trace; ``run`` takes
 every call: broadcasting, ``out=`` checked before anything runs, the numpy
 engine for outputs of smaller shapes, copies to and from a device.
 """
@@ -222,34 +222,77 @@ class Plan:
             for i, o in enumerate(traced.outputs))
         self.scalar_results = any(isinstance(o, Reduction) for o in program.outputs) or \
             program.ndim == 0
+        #: Fast calls (``fast_call``) by selection or backend= name.
+        self.calls: dict = {}
 
 
-def fast_run(traced: Traced, plan: Plan, args, backend):
-    """A call without out=, inputs of one shape on the engine's side: None when not so."""
-    arrays = list(args) if plan.all_arrays else [args[i] for i in plan.array_at]
+def fast_call(traced: Traced, plan: Plan, backend):
+    """``call(args)`` for the calls of one trace, selection and argument types without
+    out= (Fused caches it): the result, or None when the call needs ``run`` (inputs of
+    different shapes, misaligned, on the other side of the engine).
+
+    Everything that is the same every call is bound here once: the engine and its
+    compiled run, the scalar registers when they come from literals, the outputs'
+    dtypes. On the cpp engine (its run carries ``allocates_outputs``) the outputs are
+    allocated by the engine and the inputs' shapes and alignment checked by it: its
+    ValueError sends the call to ``run``, which broadcasts, copies misaligned inputs or
+    raises the user's error (a negative integer power) as the slow path does.
+    """
     engine = _engines.engine(backend, plan.on_device)
     host = engine.device == "cpu"
-    if host != (not plan.on_device) or not plan.native:
-        return None
-    shape = arrays[0].shape
-    for x in arrays:
-        if x.shape != shape or (host and not x.flags.aligned):
-            return None
-    if plan.scalars is not None:
-        scalars = plan.scalars
-    else:
+    if host == plan.on_device or not plan.native:
+        return _never
+    run = _compiled(traced, engine)
+    array_at, all_arrays, fixed = plan.array_at, plan.all_arrays, plan.scalars
+    single, scalar_results = not traced.as_tuple, plan.scalar_results
+
+    def scalars_of(args):
         values = scalar_values(traced, args)
-        scalars = [_register_value(values[slot], dtype, mode)
-                   for slot, dtype, mode in traced.scalar_sources]
-    if host:
-        outs = [None if d is None else np.empty(shape, d) for d in plan.out_dtypes]
-    else:
-        outs = [None if d is None else _empty(engine, shape, d) for d in plan.out_dtypes]
-    results = _compiled(traced, engine)(arrays, scalars, outs)
-    if plan.scalar_results:  # NumPy's scalars for 0-d results
-        results = tuple(r[()] if isinstance(r, np.ndarray) and r.ndim == 0 else r
-                        for r in results)
-    return results if traced.as_tuple else results[0]
+        return [_register_value(values[slot], dtype, mode)
+                for slot, dtype, mode in traced.scalar_sources]
+
+    def finish(results):
+        if scalar_results:  # NumPy's scalars for 0-d results
+            results = tuple(r[()] if isinstance(r, np.ndarray) and r.ndim == 0 else r
+                            for r in results)
+        return results[0] if single else results
+
+    if host and getattr(run, "allocates_outputs", False):
+        nones = (None,) * len(plan.out_dtypes)
+        if all_arrays and fixed is not None and single and not scalar_results:
+            def call(args):  # the commonest: arrays in, one array out
+                try:
+                    return run(args, fixed, nones)[0]
+                except ValueError:
+                    return None
+            return call
+
+        def call(args):
+            arrays = args if all_arrays else [args[i] for i in array_at]
+            scalars = fixed if fixed is not None else scalars_of(args)
+            try:
+                results = run(arrays, scalars, nones)
+            except ValueError:
+                return None
+            return finish(results)
+        return call
+
+    dtypes = plan.out_dtypes
+
+    def call(args):
+        arrays = args if all_arrays else [args[i] for i in array_at]
+        shape = arrays[0].shape
+        for x in arrays:
+            if x.shape != shape or (host and not x.flags.aligned):
+                return None
+        scalars = fixed if fixed is not None else scalars_of(args)
+        outs = [None if d is None else _empty(engine, shape, d) for d in dtypes]
+        return finish(run(arrays, scalars, outs))
+    return call
+
+
+def _never(args):
+    return None
 
 
 def _compiled(traced: Traced, engine):
