@@ -639,3 +639,15 @@ def test_run_refuses_what_is_not_a_call(cpp):
         fn(5, [], [None])
     with pytest.raises(TypeError, match="fused_run"):
         _cpp.fused_run(fn.args[0], [a, a], [])
+
+
+def test_integer_power_of_a_computed_exponent_raises_as_numpy():
+    """A negative exponent found only while computing: the cpp engine leaves the program
+    to the numpy engine, which raises NumPy's ValueError before anything is written."""
+    a = np.arange(5, dtype=np.int64)
+    out = np.full(5, 7, np.int64)
+    fn = mf.fuse(lambda a, b: a ** (b - 3))
+    with pytest.raises(ValueError, match="negative integer powers"):
+        fn(a, a, out=out, backend="cpp")
+    assert (out == 7).all()
+    np.testing.assert_array_equal(fn(a, a + 3, backend="cpp"), a ** a)

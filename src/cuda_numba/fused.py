@@ -407,8 +407,9 @@ class Fused:
             results[at] = empty(_reduced_shape(shape, r), r.dtype)
         temps = [empty(shape, _storage(np.dtype(dtypes[program.outputs[at].arg])))
                  for at in self.staged]
-        stores = [flat(results[at], _storage(np.dtype(dtypes[program.outputs[at]])))
-                  for at in self.registers] + [flat(t) for t in temps]
+        # (an output of 0-d inputs moved to the device as one element: the same one element)
+        stores = [broadcast(flat(results[at], _storage(np.dtype(dtypes[program.outputs[at]]))),
+                            shape) for at in self.registers] + [flat(t) for t in temps]
         loads = [broadcast(flat(arrays[i], _storage(np.dtype(dtypes[i]))), shape)
                  for i in self.arrays]
         values = [t(s) for t, s in zip(self.scalar_types, scalars, strict=True)]
