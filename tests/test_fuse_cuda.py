@@ -564,3 +564,14 @@ def test_large_fused_programs_on_a_gpu():
     total, var = _run(program, [cuda.to_device(a), cuda.to_device(x)], [])
     _check_reduction(total, "sum", (a - x) ** 2, None, "float64", "sum, 4M")
     _check_reduction(var, "var", (a - x) ** 2, None, "float64", "var, 4M")
+
+
+def test_programs_in_float16_are_not_taken():
+    """uint8's math computes in float16, which no device function takes (as for single
+    ops): the engine declines the program, and host calls run on the numpy engine."""
+    a = np.arange(1, 6, dtype=np.uint8)
+    f = mf.fuse(lambda a, b: mf.nextafter(a, b) * 2.0)
+    np.testing.assert_array_equal(f(a, a[::-1], backend="cuda"),
+                                  np.nextafter(a, a[::-1]) * 2.0, strict=True)
+    with pytest.raises(TypeError, match="cannot fuse this program"):
+        f(mf.to_device(a), mf.to_device(a[::-1]), backend="cuda")

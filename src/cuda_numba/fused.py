@@ -39,6 +39,7 @@ import numpy as np
 from numba import cuda, float64, from_dtype, int64
 
 from .. import _checks, _transfer
+from .._ops import ALL_DTYPES
 from ..fuse._program import CAST, Program, Reduction
 from . import config, elementwise, producers, reductions
 from .api import _numpy_typed, _storage, gpu_errors, to_device, to_host
@@ -295,8 +296,10 @@ def kernel_for(program: Program, kind: str, nk: int, nr: int, layout: str, block
 
 
 def supports(program: Program) -> bool:
-    """Whether every step has a device function (the op table's elementwise rows do)."""
-    return all(s.op == CAST or s.op in elementwise.DEVICE for s in program.steps)
+    """Whether every step has a device function (the op table's elementwise rows do), in
+    a dtype the engine computes (float16, from uint8's math, is not: as for single ops)."""
+    return (all(d in ALL_DTYPES for d in program.dtypes)
+            and all(s.op == CAST or s.op in elementwise.DEVICE for s in program.steps))
 
 
 def _reduced_shape(shape: tuple, r: Reduction) -> tuple:

@@ -70,15 +70,20 @@ def engine(backend: str | None, on_device: bool):
 
 
 def compile_for(backend, program):
-    """``run`` for program on backend: its ``fused``, or the numpy engine."""
+    """``run`` for program on backend: its ``fused``, or the numpy engine; None where a
+    device backend declines the program (a dtype it lacks: float16 from uint8's math),
+    which only host operands can then take (on the numpy engine)."""
     fused = getattr(backend, "fused", None)
     try:
         run = fused(program) if fused is not None else None
     except NotImplementedError:  # a step it has no kernel for (the cpp engine says which)
         run = None
-    if run is None:
-        if backend.device != "cpu":
-            raise TypeError(f"mathfront.fuse: backend {backend.name!r} cannot fuse this "
-                            "program, and the numpy engine takes host arrays only")
+    if run is None and backend.device == "cpu":
         run = _numpy_engine.fused(program)
     return run
+
+
+def declined(backend) -> TypeError:
+    return TypeError(f"mathfront.fuse: backend {backend.name!r} cannot fuse this program "
+                     "(a dtype or function it lacks), and the numpy engine takes host "
+                     "arrays only")

@@ -134,11 +134,18 @@ def run(traced: Traced, args, out, casting, backend, name):
         else:
             if broadcast is None:
                 broadcast = _broadcast(arrays, shape)
+            runner = _compiled(traced, engine)
+            if runner is None:  # a device engine declined it: host operands run on NumPy
+                if on_device:
+                    raise _engines.declined(engine)
+                engine, runner = None, _numpy_engine.fused(program)
+                engine_outs = [None] * len(program.outputs)
             for i, produced in enumerate(program.outputs):
                 if not isinstance(produced, Reduction) and engine_outs[i] is None:
-                    engine_outs[i] = _empty(engine, shape, program.dtypes[produced])
-            runner = _compiled(traced, engine)
-            if engine.device != "cpu" and not on_device:  # host in, host out
+                    engine_outs[i] = (_empty(engine, shape, program.dtypes[produced])
+                                      if engine is not None
+                                      else np.empty(shape, program.dtypes[produced]))
+            if engine is not None and engine.device != "cpu" and not on_device:
                 _transfer.check(engine.name, "fuse", arrays)
                 broadcast = [engine.to_device(np.ascontiguousarray(x)) for x in broadcast]
                 results = tuple(engine.to_host(r) for r in runner(broadcast, scalars,
@@ -243,6 +250,8 @@ def fast_call(traced: Traced, plan: Plan, backend):
     if host == plan.on_device or not plan.native:
         return _never
     run = _compiled(traced, engine)
+    if run is None:  # declined: the general path decides
+        return _never
     array_at, all_arrays, fixed = plan.array_at, plan.all_arrays, plan.scalars
     single, scalar_results = not traced.as_tuple, plan.scalar_results
 
