@@ -10,6 +10,7 @@ seam and nothing else.
 from __future__ import annotations
 
 from . import _dispatch
+from ._errors import LazyOperand
 from ._ops import (
     ALIASES,
     DOT,
@@ -134,6 +135,13 @@ def signature_source(op: Op) -> str:
     ))
 
 
+def _lazy(op: Op, call: tuple, backend):
+    """A call with a dask operand: the lazy graph (imports dask, which is then loaded)."""
+    from . import _dask
+
+    return _dask.build(op, call, backend)
+
+
 def make_function(op: Op):
     # The kernel protocol's order (op.keywords), not the signature's.
     # Keywords NumPy's signature lacks (op.hidden) are passed at their defaults.
@@ -143,15 +151,21 @@ def make_function(op: Op):
     if op.missing:  # optional operands whose absence is an error (where's x and y)
         left_out = " or ".join(f"{p} is NO_VALUE" for p in op.operands[op.arity - op.optional:])
         check = f"    if {left_out}:\n        raise TypeError(MISSING)\n"
+    # A dask operand raises LazyOperand before anything runs (_checks); the
+    # try costs nothing on the calls that do not raise.
     source = (
         f"def {op.name}({signature_source(op)}):\n{check}"
-        f"    return (scope().selection if backend is None\n"
-        f"            else scope().named[backend]).{op.name}({args})\n"
+        f"    try:\n"
+        f"        return (scope().selection if backend is None\n"
+        f"                else scope().named[backend]).{op.name}({args})\n"
+        f"    except LazyOperand:\n"
+        f"        pass\n"
+        f"    return lazy(OP, ({args},), backend)\n"
     )
     # The defaults are KEYWORD_DEFAULTS' own objects: the C entries know a
     # keyword left at its default by identity.
     namespace = {"scope": _dispatch.scope, "DEFAULTS": KEYWORD_DEFAULTS, "NO_VALUE": NO_VALUE,
-                 "MISSING": op.missing}
+                 "MISSING": op.missing, "LazyOperand": LazyOperand, "lazy": _lazy, "OP": op}
     exec(compile(source, f"<mathfront.{op.name}>", "exec"), namespace)
     fn = namespace[op.name]
     fn.__module__ = "mathfront"

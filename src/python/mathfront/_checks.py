@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
+from ._errors import LazyOperand
 from ._ops import NO_VALUE, REDUCTION, SCAN, Op
 
 #: Python scalar types that NumPy 2 treats as "weak" in promotion.
@@ -62,6 +63,16 @@ def is_device_array(x) -> bool:
 PLAIN_SUBCLASSES = frozenset({np.memmap})
 
 
+def is_lazy(x) -> bool:
+    """A dask array: computing on it means building a graph (``mathfront._dask``).
+
+    Known by its type's module, so that ``import mathfront`` never imports dask
+    (a dask array cannot exist without dask imported).
+    """
+    t = type(x)
+    return t.__module__.startswith("dask.array") and hasattr(t, "__dask_graph__")
+
+
 def has_own_semantics(x) -> bool:
     """``x`` decides itself what NumPy's functions do to it, so no kernel may read
     it as a plain array: an ndarray subclass outside ``PLAIN_SUBCLASSES`` (masked
@@ -69,13 +80,18 @@ def has_own_semantics(x) -> bool:
     ``__array_function__`` (pandas, xarray, dask...; looked up on the type, as
     NumPy does). Plain ndarrays, Python and NumPy scalars, other array-likes
     (lists, objects with only ``__array__``: NumPy converts them too) and device
-    arrays (``is_device_array``: their own rules apply) have none.
+    arrays (``is_device_array``: their own rules apply) have none. A dask array
+    (``is_lazy``) raises ``LazyOperand``: its call becomes a graph.
     """
     t = type(x)
     if t is np.ndarray or t in PY_SCALARS or t in PLAIN_SUBCLASSES:
         return False
     if isinstance(x, np.ndarray):
         return True
+    if is_lazy(x):
+        # Every path that must not read x as a plain array asks here first: the
+        # public function catches this and builds a dask graph instead.
+        raise LazyOperand
     return (hasattr(t, "__array_ufunc__") or hasattr(t, "__array_function__")) \
         and not is_device_array(x)
 

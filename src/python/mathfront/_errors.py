@@ -26,6 +26,17 @@ def backend_unavailable(name: str, reason: str) -> BackendUnavailableError:
     return BackendUnavailableError(f"mathfront backend {name!r} is not available: {reason}")
 
 
+class LazyOperand(Exception):
+    """Raised where a kernel meets a lazy collection (a dask array) among its operands.
+
+    Every public function catches it and builds the lazy graph instead
+    (``mathfront._dask``): kernels compute on data they hold, so they never
+    read a dask array, and the signal comes from the one check every path
+    already makes for objects with semantics of their own
+    (``_checks.has_own_semantics``). It is raised before anything is written.
+    """
+
+
 class VerificationError(AssertionError):
     """Under ``mf.verify()``, a backend's answer differs from NumPy's.
 

@@ -1,0 +1,63 @@
+"""Elementwise functions on dask arrays: one ``blockwise`` layer of mathfront tasks."""
+
+from __future__ import annotations
+
+import dask.array as da
+import numpy as np
+from dask.array.utils import meta_from_array
+from dask.base import tokenize
+
+from .. import _checks
+from .._ops import Op
+from ._probe import broadcast_shape, probe
+from ._task import Kernel
+
+
+def lazy_arrays(values):
+    """NumPy arrays among ``values`` as dask arrays of one chunk; the rest as given."""
+    return [da.from_array(x, chunks=x.shape) if isinstance(x, np.ndarray) else x
+            for x in values]
+
+
+def meta(arrays, ndim: int, dtype):
+    """The result's ``_meta``: of the first dask array's kind (NumPy, CuPy...)."""
+    first = next(x for x in arrays if _checks.is_lazy(x))
+    return meta_from_array(first._meta, ndim=ndim, dtype=dtype)
+
+
+def blockwise(kernel: Kernel, arrays, dtype, token: str):
+    """``kernel`` on every chunk of ``arrays`` broadcast together (scalars as they are)."""
+    arrays = lazy_arrays(arrays)
+    ndim = len(broadcast_shape(*(x for x in arrays if _checks.is_lazy(x))))
+    pairs = []
+    for x in arrays:
+        # Indices counted from the last axis: NumPy's broadcasting aligns trailing axes.
+        pairs += [x, tuple(range(x.ndim))[::-1]] if _checks.is_lazy(x) else [x, None]
+    return da.blockwise(kernel, tuple(range(ndim))[::-1], *pairs, dtype=dtype,
+                        meta=meta(arrays, ndim, dtype),
+                        name=f"{token}-{tokenize(kernel, *arrays)}")
+
+
+def elementwise(op: Op, call: tuple, backend: str, verify):
+    """``op`` (unary, binary, ternary, round, real/imag/isclose) over dask operands."""
+    dtype = np.asarray(probe(op, call, backend)).dtype
+    operands = list(call[:op.arity])
+    keywords = dict(zip(op.keywords, call[op.arity:], strict=True))
+    del keywords["out"]  # (refused before)
+    where = keywords.pop("where", True)
+    arrays = [*operands, where] if _checks.is_lazy(where) or isinstance(where, np.ndarray) \
+        else operands
+    if arrays is operands:
+        keywords["where"] = where
+    broadcast_shape(*(x for x in arrays if hasattr(x, "shape")))  # NumPy's error, now
+    kernel = _WhereLast(op.name, backend, verify, **keywords) if arrays is not operands \
+        else Kernel(op.name, backend, verify, **keywords)
+    return blockwise(kernel, arrays, dtype, f"mf-{op.name}")
+
+
+class _WhereLast(Kernel):
+    """A kernel whose last chunk is the ``where=`` mask (a lazy or NumPy array)."""
+
+    def __call__(self, *arrays, **keywords):
+        *operands, where = arrays
+        return super().__call__(*operands, where=where, **keywords)
