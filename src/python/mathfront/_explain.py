@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 
+from . import _checks
 from ._auto import AUTO, choose
 from ._errors import BackendUnavailableError
 from ._ops import Op
@@ -51,6 +52,16 @@ def explain(fn, *args, **kwargs) -> Explanation:
         return Explanation(None, f"would raise ValueError: {e}")
     source = selection.source
     verified = "; verify mode checks it against numpy" if selection.verify else ""
+    lazy = [i for i, x in enumerate(call) if _checks.is_lazy(x)]
+    if lazy:
+        where = f"operand {lazy[0]}" if lazy[0] < op.arity else \
+            f"{op.keywords[lazy[0] - op.arity]}="
+        per_chunk = " (auto chooses per chunk: NumPy chunks cpp, CuPy chunks cuda)" \
+            if selection.name == AUTO else ""
+        return Explanation("dask", f"{where} is a dask array: the call builds a lazy dask "
+                           f"graph, computed only by .compute() or .persist(), whose chunk "
+                           f"tasks run mathfront.{op.name} on {selection.name!r}{per_chunk}, "
+                           f"as {source} selects{verified}")
     if selection.name == AUTO:
         try:
             backend, why = choose(op, call)

@@ -16,9 +16,10 @@ from __future__ import annotations
 from .. import _checks
 from .._ops import COMPOSITE, DOT, REDUCTION, SCAN, Op
 from . import _composites, _elementwise, _reductions, _scans
+from ._fused import fused
 from ._task import Kernel, recorded, task_threads
 
-__all__ = ["Kernel", "build", "task_threads"]
+__all__ = ["Kernel", "build", "fused", "task_threads"]
 
 _COMPOSITES = {"diff": _composites.diff, "vecdot": _composites.vecdot,
                "allclose": _composites.allclose}

@@ -63,7 +63,7 @@ def task_threads() -> int | None:
     return max(1, _threads.get_num_threads() // workers)
 
 
-def _host(result):
+def host(result):
     """Chunks are arrays: a 0-d host result (a NumPy scalar) as a 0-d array."""
     return np.asarray(result) if isinstance(result, np.generic) else result
 
@@ -82,17 +82,23 @@ class Kernel:
         self.verify = verify
         self.fixed = fixed
 
-    def __call__(self, *arrays, **keywords):
-        from .._api import FUNCTIONS
-
-        fn = FUNCTIONS[self.name]
+    @contextlib.contextmanager
+    def running(self):
+        """The task's context: its share of the threads, and verify mode if recorded."""
         with contextlib.ExitStack() as stack:
             n = task_threads()
             if n is not None and hasattr(_threads, 'limit_threads'):  # TEMP until merge
                 stack.enter_context(_threads.limit_threads(n))
             if self.verify is not None:
                 stack.enter_context(_selection.verify(self.verify))
-            return _host(fn(*arrays, **self.fixed, **keywords, backend=self.backend))
+            yield
+
+    def __call__(self, *arrays, **keywords):
+        from .._api import FUNCTIONS
+
+        with self.running():
+            return host(FUNCTIONS[self.name](*arrays, **self.fixed, **keywords,
+                                             backend=self.backend))
 
     def __dask_tokenize__(self):
         return (type(self).__name__, self.name, self.backend, self.verify,

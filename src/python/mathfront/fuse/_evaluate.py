@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 
+from .. import _checks
 from ._fused import Fused
 from ._proxy import Proxy, Reduced, ScalarProxy
 
@@ -219,6 +220,6 @@ def evaluate(expr, local_dict=None, global_dict=None, *, out=None, order="K", ca
             values.append(global_dict[name])  # KeyError naming it, as numexpr's
     result = fused(*values, out=out, casting=casting, backend=backend)
     if type(result) is np.ndarray or out is not None or isinstance(
-            result, (Proxy, ScalarProxy, Reduced)):
+            result, (Proxy, ScalarProxy, Reduced)) or _checks.is_lazy(result):
         return result  # (a proxy: evaluated inside a fused function's trace)
     return np.asarray(result)

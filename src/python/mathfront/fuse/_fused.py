@@ -15,6 +15,7 @@ import weakref
 import numpy as np
 
 from .. import _checks, _registry, _selection
+from .._errors import LazyOperand
 from . import _engines, _promote
 from ._proxy import Proxy, Reduced, ScalarProxy
 from ._run import Plan, fast_call, run
@@ -110,6 +111,11 @@ class Fused:
     def __repr__(self):
         return f"<mathfront.fuse of {self.name}>"
 
+    def __reduce__(self):
+        # The function and name only: traces and compiled runs are per process
+        # (dask ships fused functions to its workers, which trace them again).
+        return Fused, (self.fn, self.name)
+
     # --- tracing -----------------------------------------------------------------------
     def trace(self, key, args) -> Traced:
         tracer = Tracer(self.name)
@@ -176,6 +182,10 @@ class Fused:
                 raise TypeError(f"mathfront.fuse: {self.name} called with out= inside "
                                 "another fused function") from None
             return self.fn(*args)
+        except LazyOperand:  # a dask array: a lazy graph of fused chunk tasks
+            from .. import _dask
+
+            return _dask.fused(self, args, out, casting, backend)
         traced, plan = entry
         if out is None and plan.fast:
             # By the plan too: calls whose arguments make no fast key (Python ints,
@@ -195,6 +205,11 @@ class Fused:
         """Which engine would run ``self(*args)`` and why (``mf.explain`` asks this)."""
         from .._dispatch import Explanation
 
+        if any(_checks.is_lazy(x) for x in args):
+            name, source = _engines.selected(backend)
+            return Explanation("dask", f"{source} selects {name}: a dask argument makes the "
+                                       "call a lazy dask graph of fused chunk tasks "
+                                       "(docs/dask.md)")
         (traced, _), args = self.traced(args)
         name, source = _engines.selected(backend)
         on_device = any(_checks.is_device_array(x) for x in args)

@@ -1,0 +1,116 @@
+"""``mf.fuse`` on dask arrays: the fused program as one task per chunk.
+
+An elementwise program becomes one ``blockwise`` layer whose task calls the
+fused function on its chunks (one pass over each chunk). A program ending in
+a reduction that merges by itself (sum, prod, min, max, any, all,
+count_nonzero; mean as a sum divided by the count) becomes one reduction
+whose chunk step is the fused kernel, reduction included: each task reduces
+its chunk in the same pass, and mathfront's dask reduction merges the
+partials. Programs ending in var, std, argmin or argmax, or with several
+results, call the function on the dask arrays themselves: each op becomes a
+layer, which dask's optimizer joins into one task per chunk (with
+temporaries).
+"""
+
+from __future__ import annotations
+
+import dask.array as da
+import numpy as np
+from dask.base import tokenize
+
+from .. import _checks
+from ..fuse._program import Reduction
+from ._elementwise import lazy_arrays, meta
+from ._probe import broadcast_shape, stand_in
+from ._task import Kernel, host, recorded
+
+#: Final reductions whose partials merge by a reduction (mean: by sum, then / count).
+_MERGED_BY = {"sum": "sum", "prod": "prod", "min": "min", "max": "max", "any": "any",
+              "all": "all", "count_nonzero": "sum", "mean": "sum"}
+
+
+class FusedKernel(Kernel):
+    """The fused function on a task's chunks, under the recorded selection; for a
+    final reduction, its partial with the reduced axes kept (length 1)."""
+
+    def __init__(self, fused, backend, verify, reduced=None, mean=False):
+        super().__init__("fuse", backend, verify)
+        self.fused, self.reduced, self.mean = fused, reduced, mean
+        self.__name__ = f"mathfront.fuse({fused.name})"
+
+    def __call__(self, *chunks):
+        with self.running():
+            result = host(self.fused(*chunks, backend=self.backend))
+        if self.reduced is None:
+            return result
+        shape = list(broadcast_shape(*chunks))
+        for axis in self.reduced:
+            shape[axis] = 1
+        if self.mean:  # the chunk's total, so that partials merge by sum
+            result = result * (np.prod(broadcast_shape(*chunks)) // max(1, np.prod(shape)))
+        return np.reshape(result, shape)
+
+    def __dask_tokenize__(self):
+        return (type(self).__name__, id(self.fused), self.fused.name, self.backend,
+                self.verify, self.reduced, self.mean)
+
+
+def fused(fn, args, out, casting, backend):
+    """``fn(*args)`` (a ``mathfront.fuse`` function) with dask arrays among ``args``."""
+    name, verify = recorded(backend)
+    if out is not None:
+        raise TypeError(f"mathfront.fuse: {fn.name} called with out= on dask arrays: dask "
+                        "arrays are immutable and results are lazy; use the returned array")
+    (traced, _), _ = fn.traced([stand_in(x) for x in args])
+    outputs = traced.outputs
+    engine = [o for o in outputs if o.kind == "engine"]
+    if traced.as_tuple or len(outputs) != 1 or not engine:
+        return _op_by_op(fn, args, name)
+    output = traced.program.outputs[engine[0].index]
+    arrays = lazy_arrays(args)
+    ndim = len(broadcast_shape(*(x for x in arrays if _checks.is_lazy(x))))
+    if isinstance(output, int):
+        dtype = np.dtype(traced.program.dtypes[output])
+        return _blockwise(FusedKernel(fn, name, verify), arrays, ndim, dtype, {})
+    if output.op not in _MERGED_BY:
+        return _op_by_op(fn, args, name)
+    return _reduction(fn, arrays, ndim, output, engine[0].keepdims, name, verify)
+
+
+def _blockwise(kernel, arrays, ndim, dtype, adjust):
+    pairs = []
+    for x in arrays:
+        pairs += [x, tuple(range(x.ndim))[::-1]] if _checks.is_lazy(x) else [x, None]
+    return da.blockwise(kernel, tuple(range(ndim))[::-1], *pairs, dtype=dtype,
+                        adjust_chunks=adjust, meta=meta(arrays, ndim, dtype),
+                        name=f"mf-fuse-{tokenize(kernel, *arrays)}")
+
+
+def _reduction(fn, arrays, ndim, output: Reduction, keepdims, name, verify):
+    from .._api import FUNCTIONS
+
+    axes = tuple(range(ndim)) if output.axis is None else (output.axis,)
+    dtype = np.dtype(output.dtype)
+    mean = output.op == "mean"
+    partial_dtype = np.dtype(np.float64) if mean and dtype.kind != "c" else dtype
+    kernel = FusedKernel(fn, name, verify, reduced=axes, mean=mean)
+    # Output index i counts from the last axis (as the operands' indices do).
+    partials = _blockwise(kernel, arrays, ndim, partial_dtype,
+                          {ndim - 1 - a: 1 for a in axes})
+    merge = _MERGED_BY[output.op]
+    keywords = {"dtype": partial_dtype} if merge == "sum" and output.op != "count_nonzero" \
+        else {}
+    result = FUNCTIONS[merge](partials, axis=axes, keepdims=keepdims, **keywords,
+                              backend=name)
+    if mean:
+        shape = broadcast_shape(*(x for x in arrays if _checks.is_lazy(x)))
+        count = int(np.prod([shape[a] for a in axes]))
+        result = FUNCTIONS["divide"](result, count, backend=name)
+    return result.astype(dtype) if result.dtype != dtype else result
+
+
+def _op_by_op(fn, args, name):
+    from .._selection import use_backend
+
+    with use_backend(name):
+        return fn.fn(*args)
