@@ -44,11 +44,11 @@ def elementwise(op: Op, call: tuple, backend: str, verify):
     operands = list(call[:op.arity])
     keywords = dict(zip(op.keywords, call[op.arity:], strict=True))
     del keywords["out"]  # (refused before)
-    where = keywords.pop("where", True)
-    arrays = [*operands, where] if _checks.is_lazy(where) or isinstance(where, np.ndarray) \
-        else operands
-    if arrays is operands:
-        keywords["where"] = where
+    where = keywords.get("where", True)
+    arrays = operands
+    if _checks.is_lazy(where) or isinstance(where, np.ndarray):  # a chunked operand too
+        del keywords["where"]
+        arrays = [*operands, where]
     broadcast_shape(*(x for x in arrays if hasattr(x, "shape")))  # NumPy's error, now
     kernel = _WhereLast(op.name, backend, verify, **keywords) if arrays is not operands \
         else Kernel(op.name, backend, verify, **keywords)

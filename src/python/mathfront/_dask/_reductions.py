@@ -96,35 +96,67 @@ class _Mean:
 
 
 class _Moments:
-    """Chunk, combine and aggregate of var/std (nan- too): (count, mean, M2) by Chan."""
+    """Chunk, combine and aggregate of var/std (nan- too): (count, mean, M2) by Chan.
 
-    def __init__(self, kernels: dict, dtype, ddof, root: bool):
+    A group's mean is kept as ``base + offset``: ``base`` one of its elements,
+    ``offset`` the mean of the differences from it, and its M2 comes from the
+    same differences (shifted data: one fused pass for both sums). Where the
+    mean is large against the spread (1e8 + noise), a mean rounded to a double
+    loses the digits that the between-group term of Chan's formula needs, and
+    so does a kernel merging its blocks' means; the pair keeps them.
+    """
+
+    def __init__(self, kernels: dict, dtype, ddof, root: bool, centered):
         self.k, self.dtype, self.ddof, self.root = kernels, dtype, ddof, root
+        #: axes -> the fused kernel of sum(x - base) over them (float32/64 only), or None.
+        self.centered = centered
+
+    def _first(self, x, axis):
+        return x[tuple(slice(0, 1) if i in axis else slice(None) for i in range(x.ndim))]
 
     def chunk(self, x, axis, keepdims, computing_meta=False):
         if computing_meta:
             return x
         k = self.k
         n = k["count"](x, axis=axis, keepdims=True)
-        mean = k["mean"](x, axis=axis, keepdims=True, dtype=self.dtype)
-        m2 = k["multiply"](k["var"](x, axis=axis, keepdims=True, dtype=self.dtype), n)
         empty = k["equal"](n, 0)
+        centered = self.centered(axis) if self.centered and x.size and len(axis) in (
+            1, x.ndim) else None
+        if centered is not None:
+            # Shifted data, one fused pass: with d = x - base, offset = sum(d) / n
+            # and M2 = sum(d*d) - sum(d) * offset (base is near the mean: little cancels).
+            base = self._first(x, axis)
+            total, squares = centered(x, base)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                offset = k["divide"](total, n)
+            m2 = k["maximum"](k["subtract"](squares, k["multiply"](total, offset)), 0)
+        else:
+            base = k["mean"](x, axis=axis, keepdims=True, dtype=self.dtype)
+            offset = k["multiply"](base, 0)
+            m2 = k["multiply"](k["var"](x, axis=axis, keepdims=True, dtype=self.dtype), n)
         # An empty (or all-NaN) group adds nothing: not NaN.
-        return {"n": n, "mean": k["where"](empty, 0, mean), "m2": k["where"](empty, 0, m2)}
+        return {"n": n, "base": k["where"](empty, 0, base),
+                "offset": k["where"](empty, 0, offset), "m2": k["where"](empty, 0, m2)}
 
     def combine(self, partials, axis, keepdims, computing_meta=False):
         if computing_meta:
             return partials
         k = self.k
-        ns, means = _concat(partials, "n", axis), _concat(partials, "mean", axis)
+        ns = _concat(partials, "n", axis)
+        bases, offsets = _concat(partials, "base", axis), _concat(partials, "offset", axis)
         n = k["sum"](ns, axis=axis, keepdims=True)
-        weighted = k["sum"](k["multiply"](ns, means), axis=axis, keepdims=True)
+        # Every group's mean relative to the first group's base: the large common
+        # part cancels exactly before any product.
+        base = self._first(bases, axis)
+        shifts = k["add"](k["subtract"](bases, base), offsets)
         with np.errstate(divide="ignore", invalid="ignore"):
-            mean = k["where"](k["equal"](n, 0), 0, k["divide"](weighted, n))
-        spread = k["square"](k["abs"](k["subtract"](means, mean)))
+            shift = k["where"](k["equal"](n, 0), 0, k["divide"](
+                k["sum"](k["multiply"](ns, shifts), axis=axis, keepdims=True), n))
+        spread = k["square"](k["abs"](k["subtract"](shifts, shift)))
         m2 = k["add"](k["sum"](_concat(partials, "m2", axis), axis=axis, keepdims=True),
                       k["sum"](k["multiply"](ns, spread), axis=axis, keepdims=True))
-        return {"n": n, "mean": k["astype"](mean), "m2": k["astype_real"](m2)}
+        return {"n": n, "base": base, "offset": k["astype"](shift),
+                "m2": k["astype_real"](m2)}
 
     def aggregate(self, partials, axis, keepdims):
         k = self.k
@@ -195,7 +227,10 @@ def reduction(op: Op, call: tuple, backend: str, verify):
         kernels.update(count=_counter(kernel, name), mean=kernel(mean_name),
                        var=kernel(name.replace("std", "var")),
                        astype=_Cast(acc), astype_real=_Cast(real))
-        steps = _Moments(kernels, acc, ddof, root)
+        centered = _Centered(backend, verify) if (
+            x.dtype in (np.float32, np.float64) and acc == x.dtype
+            and not name.startswith("nan")) else None
+        steps = _Moments(kernels, acc, ddof, root, centered)
         aggregate = functools.partial(_cast_after, steps.aggregate, result.dtype)
         return _reduce(x, steps.chunk, aggregate, steps.combine, axes, keepdims,
                        result.dtype, name, concatenate=False)
@@ -212,6 +247,49 @@ def reduction(op: Op, call: tuple, backend: str, verify):
             else kernel(name, **fixed)
         aggregate = kernel(_MERGED_BY.get(name, name), initial=initial, **fixed)
     return _reduce(x, chunk, aggregate, merge, axes, keepdims, result.dtype, name)
+
+
+class _Centered:
+    """``sum(x - base)`` over given axes as one fused pass, on the recorded selection."""
+
+    def __init__(self, backend, verify):
+        self.backend, self.verify = backend, verify
+
+    def __call__(self, axis):
+        return _centered_kernel(axis, self.backend, self.verify)
+
+    def __dask_tokenize__(self):
+        return (type(self).__name__, self.backend, self.verify)
+
+
+@functools.cache
+def _centered_kernel(axis: tuple, backend, verify):
+    from .. import fuse
+    from .._api import FUNCTIONS
+
+    total = FUNCTIONS["sum"]
+    one = axis[0] if len(axis) == 1 else None  # (fused reductions: one axis or all)
+
+    def sums(x, base):
+        d = x - base
+        return total(d, axis=one), total(d * d, axis=one)
+
+    return _Sums(fuse(sums, name=f"centered sums, axis {one}"), backend, verify, axis)
+
+
+class _Sums(Kernel):
+    """A fused function of two reductions over ``axes``, their results kept as
+    length-1 axes (the partials' shape)."""
+
+    def __init__(self, fused, backend, verify, axes):
+        super().__init__("fuse", backend, verify)
+        self.fused, self.axes = fused, axes
+
+    def __call__(self, x, base):
+        with self.running():
+            results = self.fused(x, base, backend=self.backend)
+        shape = [1 if i in self.axes else n for i, n in enumerate(x.shape)]
+        return tuple(np.reshape(r, shape) for r in results)
 
 
 def _counter(kernel, name: str):
