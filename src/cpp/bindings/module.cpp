@@ -92,5 +92,8 @@ PYBIND11_MODULE(_cpp, m) {
        "Memory bandwidth in GB/s (read, copy, add, triad) on arrays of `bytes` each.");
     mf::py::add_fused(m);
     m.def("set_num_threads", &mf::set_num_threads);
-    m.def("get_num_threads", &mf::num_threads);
+    m.def("get_num_threads", &mf::num_threads,
+          "This thread's limit if it has one, else the pool's count.");
+    m.def("exchange_thread_limit", &mf::exchange_thread_limit, py::arg("n"),
+          "Gives this thread its own thread count (0: none); returns the one it replaces.");
 }

@@ -7,7 +7,9 @@
 
 extern "C" {
 
-int mf_get_num_threads(void) { return mf::num_threads(); }
+// The pool's count, not the calling thread's limit (exchange_thread_limit):
+// threadpoolctl restores with mf_set_num_threads what it read here.
+int mf_get_num_threads(void) { return mf::pool_num_threads(); }
 
 int mf_set_num_threads(int n) { return mf::exchange_num_threads(n); }
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <new>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -44,6 +45,8 @@ struct Job {
 
 // Set while this thread runs tasks: a parallel_for from inside one runs serially.
 thread_local bool t_in_task = false;
+// This thread's own count (exchange_thread_limit), 0 for none.
+thread_local int t_limit = 0;
 
 void work_on(Job& job) {
     t_in_task = true;
@@ -65,7 +68,7 @@ public:
     }
 
     int run(int64_t ntasks, void (*task)(void*, int64_t), void* context) {
-        const int helpers = static_cast<int>(std::min<int64_t>(threads() - 1, ntasks - 1));
+        const int helpers = static_cast<int>(std::min<int64_t>(num_threads() - 1, ntasks - 1));
         std::unique_lock<std::mutex> submitting(submit_, std::defer_lock);
         if (helpers <= 0 || t_in_task || !submitting.try_lock()) {
             for (int64_t i = 0; i < ntasks; ++i) task(context, i);
@@ -174,11 +177,15 @@ void Pool::after_fork_child() {
 
 }  // namespace
 
-int num_threads() { return pool().threads(); }
+int num_threads() { return t_limit > 0 ? t_limit : pool().threads(); }
+
+int pool_num_threads() { return pool().threads(); }
 
 void set_num_threads(int n) { pool().set_threads(n); }
 
 int exchange_num_threads(int n) { return pool().exchange_threads(n); }
+
+int exchange_thread_limit(int n) { return std::exchange(t_limit, std::max(0, n)); }
 
 int parallel_for(int64_t ntasks, void (*task)(void*, int64_t), void* context) {
     return pool().run(ntasks, task, context);

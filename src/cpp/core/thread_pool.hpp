@@ -7,11 +7,19 @@
 
 namespace mf {
 
-// Threads used by kernels, the caller included (at least 1).
+// Threads used by kernels called from this thread, the caller included (at
+// least 1): this thread's limit when it has one, else the pool's count.
 int num_threads();
+// The pool's count, shared by the process (mf_get_num_threads, mf_set_num_threads).
+int pool_num_threads();
 void set_num_threads(int n);
 // set_num_threads(n) that returns the count it replaces, in one atomic step.
 int exchange_num_threads(int n);
+// Gives the calling thread its own count, in place of the pool's, so that
+// threads calling kernels at once (Dask's threaded scheduler) each use their
+// share without racing on the process-wide count; n < 1 clears it. Returns
+// the limit it replaces (0: none).
+int exchange_thread_limit(int n);
 
 // Runs task(i) for every i in [0, ntasks), on up to num_threads() threads,
 // the caller among them, and returns when all are done. A call made while the

@@ -101,7 +101,9 @@ MF_API const char* mf_status_message(int status);
 /* Threads the kernels use, the caller included (at least 1). One pool serves
  * the process: C and jitted callers, Python (mf.set_num_threads and
  * MATHFRONT_NUM_THREADS set it too) and threadpoolctl, which drives it through
- * these two functions. */
+ * these two functions. A thread that Python gave its own count
+ * (mathfront._threads.limit_threads) uses that one instead; these functions
+ * still read and write the pool's. */
 MF_API int mf_get_num_threads(void);
 /* Lets the kernels use n threads from now on (n < 1 counts as 1); returns the
  * count it replaces. */

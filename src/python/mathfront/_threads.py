@@ -2,11 +2,13 @@
 
 Until the cpp backend is loaded the setting lives here; from then on it is the
 size of the extension's thread pool itself, which C callers and threadpoolctl
-(``mf_set_num_threads``, see _threadpoolctl.py) may change as well.
+(``mf_set_num_threads``, see _threadpoolctl.py) may change as well. A thread
+may use its own count instead for a while (``limit_threads``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import os
 import sys
@@ -69,7 +71,10 @@ def _pool():
 
 
 def get_num_threads() -> int:
-    """Threads the compiled backends use (``MATHFRONT_NUM_THREADS`` or the CPUs available)."""
+    """Threads the compiled backends use (``MATHFRONT_NUM_THREADS`` or the CPUs available).
+
+    Inside ``limit_threads(n)``, ``n``: the count kernels called from this thread use.
+    """
     global _num_threads
     pool = _pool()
     if pool is not None:
@@ -85,3 +90,30 @@ def set_num_threads(n: int) -> None:
     _num_threads = _check(n, "the number of threads")
     for backend in _registry.loaded():
         backend.num_threads_changed(_num_threads)
+
+
+def limit_threads(n: int):
+    """A context manager in which kernels called from this thread use ``n`` threads.
+
+    Private, for the Dask layer: chunk tasks running at once in one process each
+    take their share, where ``set_num_threads`` would race between them. The
+    limit is per OS thread (not per context, unlike ``use_backend``), replaces the
+    process-wide count in this thread only, and the previous limit comes back on
+    exit, so blocks nest. It loads the cpp backend (a fresh worker process may
+    not have yet); without it there is no pool to limit, and the block does nothing.
+    """
+    return _limited(_check(n, "the thread limit"))
+
+
+@contextlib.contextmanager
+def _limited(n: int):
+    _registry.get("cpp")
+    pool = _pool()
+    if pool is None:
+        yield
+        return
+    previous = pool.exchange_thread_limit(n)
+    try:
+        yield
+    finally:
+        pool.exchange_thread_limit(previous)
