@@ -75,11 +75,12 @@ BUG_COUNT = ("count_nonzero's aggregate step is count_nonzero again, not sum: it
 BUG_ARG_FLAT = ("argmin/argmax with axis=None over chunks along 2 axes: a tie goes to the first "
                 "chunk in block order, not the first flat index (dask's own arg_reduction "
                 "has the same flaw)")
-
 BUG_NANVAR_DIGITS = ("nanvar/nanstd of 1e8 + U(0,1) (40000 values, chunks of 5000) are 3e-10 "
                      "off NumPy (relative), worse than dask's own var (8e-11): unlike var, their "
                      "partials are not shifted (the chunk kernel is cpp's nanvar, itself 1.4e-10 "
                      "off eagerly)")
+
+
 def dtype_of(op, i: int) -> str:
     """The i-th dtype among the op's, in turn: every dtype is covered by some op."""
     return op.dtypes[i % len(op.dtypes)]
