@@ -63,23 +63,6 @@ def client():
         yield c
 
 
-#: Bugs of mathfront._dask found by these tests (the lead fixes _dask/; each test is
-#: xfail(strict=True), so it fails as soon as the bug is fixed and the mark must go).
-BUG_KEYWORD_ARRAYS = ("array keywords (clip's min=/max=, isclose's rtol=/atol=) become fixed "
-                      "arguments of every chunk task instead of blockwise operands: a NumPy "
-                      "array raises ValueError (shapes (1,2) () (6,)) at compute, a dask array "
-                      "gives a dask array inside the chunks (sync) or fails to serialize "
-                      "(distributed)")
-BUG_COUNT = ("count_nonzero's aggregate step is count_nonzero again, not sum: it counts the "
-             "nonzero partial counts (6 ones in chunks of 2 give 3)")
-BUG_ARG_FLAT = ("argmin/argmax with axis=None over chunks along 2 axes: a tie goes to the first "
-                "chunk in block order, not the first flat index (dask's own arg_reduction "
-                "has the same flaw)")
-BUG_NANVAR_DIGITS = ("nanvar/nanstd of 1e8 + U(0,1) (40000 values, chunks of 5000) are 3e-10 "
-                     "off NumPy (relative), worse than dask's own var (8e-11): unlike var, their "
-                     "partials are not shifted (the chunk kernel is cpp's nanvar, itself 1.4e-10 "
-                     "off eagerly)")
-
 
 def dtype_of(op, i: int) -> str:
     """The i-th dtype among the op's, in turn: every dtype is covered by some op."""
@@ -265,7 +248,6 @@ def test_elementwise_keywords():
         assert_close(g[mask], expected[mask])
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_KEYWORD_ARRAYS)
 @pytest.mark.parametrize("name", ["clip", "isclose"])
 @pytest.mark.parametrize("lazy_bound", [False, True], ids=["numpy-keyword", "dask-keyword"])
 def test_array_keywords(name, lazy_bound):
@@ -327,10 +309,8 @@ def _reduction_input(op, i):
     return x
 
 
-@pytest.mark.parametrize("i,op", [
-    pytest.param(i, op, marks=pytest.mark.xfail(strict=True, reason=BUG_COUNT))
-    if op.name == "count_nonzero" else (i, op) for i, op in enumerate(REDUCTIONS)],
-    ids=[op.name for op in REDUCTIONS])
+@pytest.mark.parametrize("i,op", list(enumerate(REDUCTIONS)),
+                         ids=[op.name for op in REDUCTIONS])
 def test_reduction_over_each_axis_and_both(i, op):
     x = _reduction_input(op, i)
     lx = lazy(x, CHUNKS_2D)
@@ -449,7 +429,6 @@ def test_nan_inputs():
         assert_close(g, e, atol=1e-12, rtol=1e-12, what=what)
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_COUNT)
 def test_count_nonzero_over_several_chunks():
     x = np.array([[1.0, 0.0, np.nan, 2.0], [0.0, 0.0, 3.0, -1.0], [4.0, 0.0, 0.0, 5.0]])
     lx = lazy(x, ((1, 2), (3, 1)))
@@ -461,7 +440,6 @@ def test_count_nonzero_over_several_chunks():
         assert_close(g, e)
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_ARG_FLAT)
 def test_argmin_of_a_2d_array_flattened_ties_across_column_chunks():
     """The minimum 0.5 at flat 8 ([2, 2], block (1, 1)) and flat 9 ([3, 0], block (1, 0)):
     NumPy gives 8."""
@@ -525,7 +503,6 @@ def test_var_with_a_large_mean_keeps_its_digits(chunk):
           f"{abs(own - np.var(x)) / np.var(x):.1e}")
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_NANVAR_DIGITS)
 @pytest.mark.parametrize("chunk", [5_000, 1_000])
 def test_nanvar_with_a_large_mean_keeps_its_digits(chunk):
     x = LARGE_MEAN
@@ -831,7 +808,8 @@ def test_elementwise_tasks_call_mathfront_kernels():
 
 
 @pytest.mark.parametrize("name,inner", [
-    ("sum", {"sum"}), ("var", {"var", "mean"}), ("nanstd", {"nanvar", "nanmean"}),
+    ("sum", {"sum"}), ("var", {"sum", "divide"}),
+    ("nanstd", {"nansum", "nanmean", "sqrt"}),
     ("argmax", {"argmax", "max"}), ("cumsum", {"cumsum", "add"}),
     ("mean", {"sum", "divide"}), ("dot", {"dot"}), ("min", {"min"})])
 def test_reductions_scans_and_dot_run_mathfront_kernels(name, inner):

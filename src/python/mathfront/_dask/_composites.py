@@ -9,7 +9,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from .. import _checks
 from .._ops import NO_VALUE, Op
-from ._elementwise import blockwise, lazy_arrays
+from ._elementwise import elementwise, lazy_arrays
 from ._probe import probe
 from ._task import Kernel
 
@@ -95,6 +95,6 @@ def allclose(op: Op, call, backend, verify):
 
 
 def _isclose(op, call, backend, verify):
-    keywords = {k: v for k, v in zip(op.keywords, call[op.arity:], strict=True) if k != "out"}
-    return blockwise(Kernel("isclose", backend, verify, **keywords), list(call[:2]),
-                     np.dtype(bool), "mf-isclose")
+    from .._ops import BY_NAME
+
+    return elementwise(BY_NAME["isclose"], call, backend, verify)

@@ -38,26 +38,38 @@ def blockwise(kernel: Kernel, arrays, dtype, token: str):
                         name=f"{token}-{tokenize(kernel, *arrays)}")
 
 
+def _is_array(x) -> bool:
+    return _checks.is_lazy(x) or isinstance(x, np.ndarray)
+
+
 def elementwise(op: Op, call: tuple, backend: str, verify):
     """``op`` (unary, binary, ternary, round, real/imag/isclose) over dask operands."""
     dtype = np.asarray(probe(op, call, backend)).dtype
     operands = list(call[:op.arity])
-    keywords = dict(zip(op.keywords, call[op.arity:], strict=True))
-    del keywords["out"]  # (refused before)
-    where = keywords.get("where", True)
-    arrays = operands
-    if _checks.is_lazy(where) or isinstance(where, np.ndarray):  # a chunked operand too
-        del keywords["where"]
-        arrays = [*operands, where]
+    keywords = {k: v for k, v in zip(op.keywords, call[op.arity:], strict=True)
+                if k not in op.hidden}
+    keywords.pop("out", None)  # (refused before)
+    # Array keywords (where=, clip's min=/max=, isclose's rtol=/atol=) broadcast
+    # with the operands: they are chunked with them, after them.
+    chunked = tuple(k for k, v in keywords.items() if _is_array(v))
+    arrays = [*operands, *(keywords.pop(k) for k in chunked)]
     broadcast_shape(*(x for x in arrays if hasattr(x, "shape")))  # NumPy's error, now
-    kernel = _WhereLast(op.name, backend, verify, **keywords) if arrays is not operands \
+    kernel = _KeywordsLast(op.name, backend, verify, chunked, **keywords) if chunked \
         else Kernel(op.name, backend, verify, **keywords)
     return blockwise(kernel, arrays, dtype, f"mf-{op.name}")
 
 
-class _WhereLast(Kernel):
-    """A kernel whose last chunk is the ``where=`` mask (a lazy or NumPy array)."""
+class _KeywordsLast(Kernel):
+    """A kernel whose last chunks are keywords' values (``names``, in order)."""
 
-    def __call__(self, *arrays, **keywords):
-        *operands, where = arrays
-        return super().__call__(*operands, where=where, **keywords)
+    def __init__(self, name, backend, verify, names: tuple, **fixed):
+        super().__init__(name, backend, verify, **fixed)
+        self.names = names
+
+    def __call__(self, *arrays):
+        cut = len(arrays) - len(self.names)
+        return super().__call__(*arrays[:cut], **dict(zip(self.names, arrays[cut:],
+                                                          strict=True)))
+
+    def __dask_tokenize__(self):
+        return (*super().__dask_tokenize__(), self.names)

@@ -131,11 +131,21 @@ class _Moments:
             total, squares = centered(x, base)
             with np.errstate(divide="ignore", invalid="ignore"):
                 offset = k["divide"](total, n)
-            m2 = k["maximum"](k["subtract"](squares, k["multiply"](total, offset)), 0)
+            m2 = k["maximum"](k["subtract"](squares, k["multiply"](
+                k["abs"](total), k["abs"](offset))), 0)  # (n |offset|², complex too)
         else:
+            # Shifted data again, the rounded mean as the base: the differences'
+            # mean holds the digits the rounding dropped, and M2 comes from them
+            # (not from the inner kernel's var: NumPy's along an outer axis adds
+            # row after row).
             base = k["mean"](x, axis=axis, keepdims=True, dtype=self.dtype)
-            offset = k["multiply"](base, 0)
-            m2 = k["multiply"](k["var"](x, axis=axis, keepdims=True, dtype=self.dtype), n)
+            d = k["subtract"](x, base, dtype=self.dtype)
+            total = k["total"](d, axis=axis, keepdims=True)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                offset = k["divide"](total, n)
+            squares = k["total"](k["square"](k["abs"](d)), axis=axis, keepdims=True)
+            m2 = k["maximum"](k["subtract"](squares, k["multiply"](
+                k["abs"](total), k["abs"](offset))), 0)  # (n |offset|², complex too)
         # An empty (or all-NaN) group adds nothing: not NaN.
         return {"n": n, "base": k["where"](empty, 0, base),
                 "offset": k["where"](empty, 0, offset), "m2": k["where"](empty, 0, m2)}
@@ -227,7 +237,7 @@ def reduction(op: Op, call: tuple, backend: str, verify):
                                              "square", "abs", "equal", "where", "maximum",
                                              "sqrt")}
         kernels.update(count=_counter(kernel, name), mean=kernel(mean_name),
-                       var=kernel(name.replace("std", "var")),
+                       total=kernel("nansum" if name.startswith("nan") else "sum"),
                        astype=_Cast(acc), astype_real=_Cast(real))
         centered = _Centered(backend, verify) if (
             x.dtype in (np.float32, np.float64) and acc == x.dtype
@@ -241,7 +251,7 @@ def reduction(op: Op, call: tuple, backend: str, verify):
     initial = keywords.get("initial", NO_VALUE)
     merge = kernel(_MERGED_BY.get(name, name), **fixed)
     if initial is NO_VALUE:
-        chunk = aggregate = kernel(name, **fixed)
+        chunk, aggregate = kernel(name, **fixed), merge
     else:
         # initial= once in the result; min and max take it in every chunk too (an
         # empty chunk then has an answer), which changes nothing more.
@@ -340,6 +350,35 @@ def _reduce(x, chunk, aggregate, combine, axes, keepdims, dtype, name, concatena
 
 
 def _argreduction(x, values: Kernel, args: Kernel, axis, keepdims):
+    high = args.name == "argmax"
     return arg_reduction(x, functools.partial(arg_chunk, values, args),
-                         functools.partial(arg_combine, args), functools.partial(arg_agg, args),
+                         functools.partial(_arg_merge, args, high, True),
+                         functools.partial(_arg_merge, args, high, False),
                          axis=axis, keepdims=keepdims)
+
+
+def _arg_merge(args, high: bool, combine: bool, data, axis=None, keepdims=False, **kwargs):
+    """dask's arg_combine/arg_agg, except over every axis of an N-D array: there the
+    partials' order (block by block) is not the flat order, so equal values go to
+    the lowest global index (NaN first, as NumPy), not the first block's."""
+    vals = data["vals"]
+    if vals.ndim == 1 or len(axis) != vals.ndim:
+        if combine:
+            return arg_combine(args, data, axis=axis, **kwargs)
+        return arg_agg(args, data, axis=axis, keepdims=keepdims, **kwargs)
+    flat_vals, flat_args = vals.ravel(), data["arg"].ravel()
+    nan = flat_vals != flat_vals
+    if nan.any():
+        pick = np.flatnonzero(nan)
+    else:
+        best = flat_vals.max() if high else flat_vals.min()
+        pick = np.flatnonzero(flat_vals == best)
+    at = pick[np.argmin(flat_args[pick])]
+    shape = (1,) * vals.ndim
+    if not combine:
+        index = flat_args[at]
+        return np.reshape(index, shape) if keepdims else index
+    result = np.empty(shape, dtype=data.dtype) if not isinstance(data, dict) else {}
+    result["vals"] = np.reshape(flat_vals[at], shape)
+    result["arg"] = np.reshape(flat_args[at], shape)
+    return result

@@ -87,7 +87,7 @@ class Kernel:
         """The task's context: its share of the threads, and verify mode if recorded."""
         with contextlib.ExitStack() as stack:
             n = task_threads()
-            if n is not None and hasattr(_threads, 'limit_threads'):  # TEMP until merge
+            if n is not None:
                 stack.enter_context(_threads.limit_threads(n))
             if self.verify is not None:
                 stack.enter_context(_selection.verify(self.verify))
