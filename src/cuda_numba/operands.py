@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import config, cuda
 
+from .. import _checks
+
 SIMULATOR = bool(config.ENABLE_CUDASIM)
 
 
@@ -67,8 +69,7 @@ def flat(x, dtype=None) -> Flat:
     dtype = np.dtype(dtype or cai["typestr"])
     shape = tuple(cai["shape"])
     itemsize = np.dtype(cai["typestr"]).itemsize
-    strides = cai.get("strides") or tuple(
-        int(np.prod(shape[i + 1:], dtype=np.int64)) * itemsize for i in range(len(shape)))
+    strides = _checks.interface_strides(cai)
     if any(s % itemsize for s in strides):
         raise TypeError("mathfront.cuda: strides that are not whole elements are not supported")
     size = int(np.prod(shape, dtype=np.int64))

@@ -55,6 +55,18 @@ def is_device_array(x) -> bool:
     return hasattr(x, "__cuda_array_interface__")  # set on the instance
 
 
+def interface_strides(cai: dict) -> tuple[int, ...]:
+    """The byte strides of a ``__cuda_array_interface__``: as given, or the
+    C-contiguous ones its absent ``strides`` means."""
+    strides = cai.get("strides")
+    if strides is not None:
+        return tuple(strides)
+    shape = tuple(cai["shape"])
+    itemsize = np.dtype(cai["typestr"]).itemsize
+    return tuple(int(np.prod(shape[i + 1:], dtype=np.int64)) * itemsize
+                 for i in range(len(shape)))
+
+
 #: ndarray subclasses that keep ndarray's semantics, so that a kernel may read
 #: them as plain arrays: NumPy gives plain ndarrays for their results, as the
 #: kernels do (np.memmap: only where the data lies differs). An allowlist,

@@ -88,11 +88,7 @@ class _AxisLast:
     def __init__(self, x, k: int):
         cai = x.__cuda_array_interface__
         shape = tuple(cai["shape"])
-        strides = cai.get("strides")
-        if strides is None:  # C-contiguous
-            strides = tuple(np.empty(0, cai["typestr"]).itemsize
-                            * int(np.prod(shape[i + 1:], dtype=np.int64))
-                            for i in range(len(shape)))
+        strides = _checks.interface_strides(cai)
         order = (*range(k), *range(k + 1, len(shape)), k)
         self.__cuda_array_interface__ = {**cai, "shape": tuple(shape[i] for i in order),
                                          "strides": tuple(strides[i] for i in order)}

@@ -138,8 +138,8 @@ def run(traced: Traced, args, out, casting, backend, name):
             if runner is None:  # a device engine declined it: host operands run on NumPy
                 if on_device:
                     raise _engines.declined(engine)
+                # (engine_outs are all None here: only a cpu engine is given out= targets)
                 engine, runner = None, _numpy_engine.fused(program)
-                engine_outs = [None] * len(program.outputs)
             for i, produced in enumerate(program.outputs):
                 if not isinstance(produced, Reduction) and engine_outs[i] is None:
                     engine_outs[i] = (_empty(engine, shape, program.dtypes[produced])
