@@ -179,6 +179,15 @@ template <class T> T dot(const T* a, const T* b, int64_t n) {
 
 // --- where, clip: the ternary driver (core/ternary.cpp), as mf.where and mf.clip run
 
+// The driver on a 1-D space whose operands are put in place.
+template <class T> int run_ternary(Ternary op, mf::Space& space) {
+    keeping_flags([&] {
+        mf::ternary(op, dtype_of<T>(), space);
+        return 0;  // NumPy's where and clip report no flag
+    });
+    return MF_OK;
+}
+
 template <class T>
 int where(const uint8_t* cond, const T* x, const T* y, TernaryOut<Ternary::where, T>* out,
           int64_t n) {
@@ -193,11 +202,7 @@ int where(const uint8_t* cond, const T* x, const T* y, TernaryOut<Ternary::where
     put(space, 1, cond);
     put(space, 2, x);
     put(space, 3, y);
-    keeping_flags([&] {
-        mf::ternary(Ternary::where, dtype_of<T>(), space);
-        return 0;  // NumPy's where and clip report no flag
-    });
-    return MF_OK;
+    return run_ternary<T>(Ternary::where, space);
 }
 
 // Scalar bounds: the driver's broadcast operands, whose loop (select_kernels.hpp)
@@ -212,11 +217,7 @@ template <class T> int clip(const T* x, T lo, T hi, TernaryOut<Ternary::clip, T>
     put(space, 1, x);
     put_one(space, 2, &lo);
     put_one(space, 3, &hi);
-    keeping_flags([&] {
-        mf::ternary(Ternary::clip, dtype_of<T>(), space);
-        return 0;  // NumPy's where and clip report no flag
-    });
-    return MF_OK;
+    return run_ternary<T>(Ternary::clip, space);
 }
 
 // --- the composites (kind composite): 1-D forms of mathfront/_composite.py's, on the
@@ -276,11 +277,7 @@ template <class T> int imag(const T* x, T* out, int64_t n) {
     put_one(space, 1, &no);
     put_one(space, 2, &zero);
     put_one(space, 3, &zero);
-    keeping_flags([&] {
-        mf::ternary(Ternary::where, dtype_of<T>(), space);
-        return 0;  // NumPy's where and clip report no flag
-    });
-    return MF_OK;
+    return run_ternary<T>(Ternary::where, space);
 }
 
 }  // namespace
