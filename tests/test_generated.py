@@ -170,5 +170,6 @@ def test_each_array_api_name_is_numpys_alias_and_the_same_function(alias):
     assert alias in mf.__all__
     dtype = "float64" if "float64" in BY_NAME[name].dtypes else "int64"  # (shifts: ints)
     x = np.array([0.25, 0.5] if dtype == "float64" else [1, 2], dtype)
-    np.testing.assert_array_equal(getattr(mf, alias)(*[x] * BY_NAME[name].arity),
-                                  getattr(np, alias)(*[x] * BY_NAME[name].arity))
+    # (transcendentals within the contract's 4 ulp: small calls may run on cpp)
+    np.testing.assert_allclose(getattr(mf, alias)(*[x] * BY_NAME[name].arity),
+                               getattr(np, alias)(*[x] * BY_NAME[name].arity), rtol=1e-15)

@@ -330,19 +330,33 @@ def test_device_functions_compiled_by_numba(name):
 
 def test_auto_sends_ops_with_scalar_cpu_kernels_to_numpy():
     """cpp computes these with libm one element at a time (no SIMD yet): auto prefers
-    NumPy's SIMD loops; an explicit cpp still runs them."""
+    NumPy's SIMD loops for large calls, and cpp's C entry, whose per-call cost is
+    lower, for small ones (_auto.SMALL_CALL elements at most); an explicit cpp still
+    runs them at any size."""
     from mathfront import _registry
+    from mathfront._auto import SMALL_CALL
     from mathfront._ops import OPS
 
     if "cpp" not in {s.name for s in mf.backends() if s.available}:
         pytest.skip("no cpp backend here")
-    x = np.linspace(0.1, 0.9, 5)
+    large = np.linspace(0.1, 0.9, SMALL_CALL + 1)
+    small = large[:SMALL_CALL]
     for op in OPS:
         if op.kind == "composite" and not _registry.get("cpp").dtypes(op):
             continue  # its parts are not all rows
         # float64, or an integer type for the ops without floats (bitwise_and...)
-        args = [x.astype("float64" if "float64" in op.dtypes else op.dtypes[-1])] * op.arity
-        chosen = mf.explain(getattr(mf, op.name), *args)
-        assert chosen.backend == ("numpy" if op.scalar_cpu else "cpp"), (op.name, chosen)
+        dtype = "float64" if "float64" in op.dtypes else op.dtypes[-1]
+        for x, size in ((large, "large"), (small, "small")):
+            args = [x.astype(dtype)] * op.arity
+            chosen = mf.explain(getattr(mf, op.name), *args)
+            numpy_wins = op.scalar_cpu and (size == "large" or not op.elementwise)
+            assert chosen.backend == ("numpy" if numpy_wins else "cpp"), (op.name, size, chosen)
+            if op.scalar_cpu and op.elementwise:  # both routes give NumPy's answer
+                fn = getattr(mf, op.name)
+                with np.errstate(all="ignore"):
+                    np.testing.assert_allclose(fn(*args), op.reference(*args), rtol=1e-14)
+    # A keyword the C entry does not take sends a small call to NumPy too.
+    assert mf.explain(mf.tan, small, where=small > 0.5).backend == "numpy"
+    x = large
     assert mf.explain(mf.tan, x, backend="cpp").backend == "cpp"
     np.testing.assert_allclose(mf.tan(x, backend="cpp"), np.tan(x), rtol=1e-15)

@@ -23,9 +23,12 @@ namespace mf::py {
 
 namespace {
 
-// Each entry's `self` is (fallback, defaults): `defaults` holds the objects
-// the op's later keywords (Op.later) default to, which a call the entry takes
-// passes as they are, after the protocol-1 arguments.
+// Each entry's `self` is (fallback, defaults, max_size, large): `defaults` holds
+// the objects the op's later keywords (Op.later) default to, which a call the
+// entry takes passes as they are, after the protocol-1 arguments; `max_size`
+// (> 0) sends elementwise calls of more elements to `large` (or the fallback):
+// auto's front for ops whose kernels lose to NumPy's on large arrays but win on
+// its per-call cost.
 PyObject* defer(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     PyObject* fallback = PyTuple_GET_ITEM(self, 0);
     if (fallback == Py_None) {
@@ -35,6 +38,25 @@ PyObject* defer(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
         return nullptr;
     }
     return PyObject_Vectorcall(fallback, args, static_cast<size_t>(nargs), nullptr);
+}
+
+// More elements than the entry's max_size (when it has one)?
+bool too_large(PyObject* self, int ndim, const npy_intp* shape) {
+    const Py_ssize_t cap = PyLong_AsSsize_t(PyTuple_GET_ITEM(self, 2));
+    if (cap <= 0) return false;
+    npy_intp size = 1;
+    for (int i = 0; i < ndim; ++i) size *= shape[i];
+    return size > cap;
+}
+
+// A plain call too large for this entry: to its `large` callable (NumPy's ufunc,
+// which auto prefers there) with the operands alone when out is None, so that it
+// costs no Python on the way; else to the fallback.
+PyObject* large_call(PyObject* self, PyObject* const* args, Py_ssize_t operands,
+                     Py_ssize_t nargs) {
+    PyObject* large = PyTuple_GET_ITEM(self, 3);
+    if (large == Py_None || args[operands] != Py_None) return defer(self, args, nargs);
+    return PyObject_Vectorcall(large, args, static_cast<size_t>(operands), nullptr);
 }
 
 // A call of `plain` protocol-1 arguments with every later keyword at its default?
@@ -165,6 +187,7 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
     }
     npy_intp shape[kMaxDims];
     if (!broadcast(in, ndim, shape)) return defer(self, args, nargs);  // the fallback explains
+    if (too_large(self, ndim, shape)) return large_call(self, args, NIn, nargs);
     const DType out_dtype = result_dtype(op, dtype);
     PyObject* out_arg = args[NIn];
     // NumPy scalars (and Python ones) alone give a NumPy scalar: computed into
@@ -493,6 +516,7 @@ PyObject* ternary_entry(Ternary op, PyObject* self, PyObject* const* args, Py_ss
     }
     npy_intp shape[kMaxDims];
     if (!broadcast(in, ndim, shape)) return defer(self, args, nargs);  // the fallback explains
+    if (too_large(self, ndim, shape)) return defer(self, args, nargs);
     const DType out_dtype = result_dtype(op, dtype);
     PyObject* out_arg = args[3];
     Ref out;
@@ -581,10 +605,13 @@ PyMethodDef g_entries[] = {
 
 }  // namespace
 
-PyObject* bind(const char* op, PyObject* fallback, PyObject* defaults) {
+PyObject* bind(const char* op, PyObject* fallback, PyObject* defaults, Py_ssize_t max_size,
+               PyObject* large) {
     for (PyMethodDef& def : g_entries) {
         if (std::strcmp(op, def.ml_name) != 0) continue;
-        PyObject* self = PyTuple_Pack(2, fallback, defaults);
+        Ref cap(PyLong_FromSsize_t(max_size));
+        if (!cap.get()) return nullptr;
+        PyObject* self = PyTuple_Pack(4, fallback, defaults, cap.get(), large ? large : Py_None);
         if (!self) return nullptr;
         PyObject* fn = PyCFunction_NewEx(&def, self, nullptr);
         Py_DECREF(self);

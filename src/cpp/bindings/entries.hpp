@@ -10,6 +10,7 @@ namespace mf::py {
 // `fallback` is None (a strict entry); null with KeyError for an op without
 // an entry point. `defaults` (a tuple) holds the objects the op's later
 // keywords default to: calls giving any other value are passed on.
-PyObject* bind(const char* op, PyObject* fallback, PyObject* defaults);
+PyObject* bind(const char* op, PyObject* fallback, PyObject* defaults, Py_ssize_t max_size = 0,
+               PyObject* large = nullptr);
 
 }  // namespace mf::py

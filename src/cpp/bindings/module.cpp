@@ -23,10 +23,13 @@ namespace py = pybind11;
 
 namespace {
 
-py::object bind(const std::string& op, py::object fallback, py::tuple defaults) {
+py::object bind(const std::string& op, py::object fallback, py::tuple defaults,
+                Py_ssize_t max_size, py::object large) {
     if (!fallback.is_none() && !PyCallable_Check(fallback.ptr()))
         throw py::type_error("fallback must be callable or None");
-    PyObject* fn = mf::py::bind(op.c_str(), fallback.ptr(), defaults.ptr());
+    if (!large.is_none() && !PyCallable_Check(large.ptr()))
+        throw py::type_error("large must be callable or None");
+    PyObject* fn = mf::py::bind(op.c_str(), fallback.ptr(), defaults.ptr(), max_size, large.ptr());
     if (!fn) throw py::error_already_set();
     return py::reinterpret_steal<py::object>(fn);
 }
@@ -63,8 +66,11 @@ PYBIND11_MODULE(_cpp, m) {
     if (_import_umath() < 0) throw py::error_already_set();  // for fp_errors.hpp
     m.doc() = "mathfront's compiled CPU kernels (see mathfront.backends.cpp_backend)";
     m.def("bind", &bind, py::arg("op"), py::arg("fallback"), py::arg("defaults") = py::tuple(),
+          py::arg("max_size") = 0, py::arg("large") = py::none(),
           "A callable computing `op` in C++ that passes the calls it cannot take to `fallback`:\n"
-          "those with other arguments than `defaults` after the protocol-1 ones among them.");
+          "those with other arguments than `defaults` after the protocol-1 ones among them,\n"
+          "and (max_size > 0) elementwise calls of more than max_size elements, which go to\n"
+          "`large(*operands)` instead when it is given and out is None.");
     m.def("supported", &supported, "{op name: dtypes it takes}");
     m.def("cpu_features", &mf::cpu_features, "ISA extensions this CPU reports");
     m.def("best_level", [] { return mf::level_name(mf::best_level()); });

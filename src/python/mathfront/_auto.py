@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _checks, _keywords, _registry
+from . import _above, _checks, _keywords, _registry
 from ._errors import BackendUnavailableError, backend_unavailable
 from ._ops import COMPOSITE, Op
 from .backends.cpp_backend import CppBackend
@@ -87,23 +87,62 @@ def choose(op: Op, args, name: str = AUTO) -> tuple:
     return _registry.get("numpy"), f"{where} of {shown}; no backend supports them but numpy"
 
 
-def _front(op: Op):
-    """The cpp backend, when its C entry can stand in front of auto's choice for ``op``.
+#: Elements up to which cpp's C entry takes calls of ops whose kernels NumPy's
+#: beat on large arrays (``Op.scalar_cpu``: libm one element at a time): there
+#: the per-call cost decides (the C entry ~1.0 us, NumPy's route 1.7 us at 1-10
+#: elements). arcsinh and power break even near 30 elements (RESULTS.md,
+#: 2026-12-01, issue 13): 16 keeps cpp where it wins for every such op. Larger
+#: plain calls go from the C entry straight to NumPy's ufunc (no Python between).
+SMALL_CALL = 16
 
-    Only when it is the preferred available host backend (the entry takes
-    host calls only, and only ones cpp supports) and receives all of the op's
-    keywords itself.
+
+def _takes_calls(backend, op: Op) -> bool:
+    return (isinstance(backend, CppBackend) and bool(backend.dtypes(op))
+            and op.kind != COMPOSITE and _keywords.takes_every_call(op, backend))
+
+
+def _front(op: Op):
+    """The cpp backend and the largest call its C entry takes (0: any), when that
+    entry can stand in front of auto's choice for ``op``; else (None, 0).
+
+    When it is the preferred available host backend (the entry takes host calls
+    only, and only ones cpp supports) and receives all of the op's keywords
+    itself; for ops whose large calls NumPy runs faster (``scalar_cpu``), in
+    front of the small calls only (``SMALL_CALL``).
     """
     for backend in sorted(
         (b for b in _registry.all_backends() if b.device == "cpu"),
         key=lambda b: (not b.auto_prefers(op), -b.priority),
     ):
         if backend.unavailable_reason() is None:
-            if (isinstance(backend, CppBackend) and backend.dtypes(op) and op.kind != COMPOSITE
-                    and _keywords.takes_every_call(op, backend)):
-                return backend
-            return None
-    return None
+            if _takes_calls(backend, op):
+                return backend, 0
+            break
+    if op.scalar_cpu and op.elementwise:
+        cpp = _registry.get("cpp")
+        if cpp.unavailable_reason() is None and _takes_calls(cpp, op):
+            return cpp, SMALL_CALL
+    return None, 0
+
+
+def front_takes(op: Op, args) -> bool:
+    """Would auto's C entry take this call (a small host call of a ``scalar_cpu`` op
+    that ``choose`` gives NumPy)? For ``explain``; approximates the entry's tests."""
+    front, cap = _front(op)
+    if front is None or cap == 0 or any(_checks.is_lazy(x) for x in args):
+        return False
+    operands = args[: op.arity]
+    if not all(type(x) is np.ndarray or type(x) in _checks.PY_SCALARS
+               or isinstance(x, np.generic) for x in operands):
+        return False
+    if any(_above.given(k, v) for k, v in zip(op.keywords, args[op.arity:], strict=False)):
+        return False
+    shapes = [x.shape for x in operands if isinstance(x, np.ndarray)]
+    try:
+        size = int(np.prod(np.broadcast_shapes(*shapes), dtype=np.int64)) if shapes else 1
+    except ValueError:
+        return False
+    return size <= cap and front.supports(op, _checks.involved_dtypes(op, args))
 
 
 def build(op: Op, kernel_of):
@@ -111,7 +150,7 @@ def build(op: Op, kernel_of):
     arity = op.arity
     dtype_at = arity + op.keywords.index("dtype") if "dtype" in op.keywords else None
     out_at = arity + op.keywords.index("out")
-    front = _front(op)
+    front, max_size = _front(op)
     # The front refused the calls that reach `slow`: entering cpp's C entry
     # again would refuse them again, so cpp's converting kernel takes them.
     converting = front.converting_kernel(op) if front is not None else None
@@ -157,5 +196,10 @@ def build(op: Op, kernel_of):
                 chosen[key] = impl
         return impl(*args)
 
-    kernel = slow if front is None else front.entry(op, slow)
+    # (the C entry hands a too-large plain call to NumPy's ufunc itself)
+    large = op.reference if max_size and isinstance(op.reference, np.ufunc) else None
+    if front is None:
+        kernel = slow
+    else:
+        kernel = front.entry(op, slow, max_size, large) if max_size else front.entry(op, slow)
     return kernel

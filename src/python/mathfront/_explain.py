@@ -6,7 +6,7 @@ import inspect
 from dataclasses import dataclass
 
 from . import _checks
-from ._auto import AUTO, choose
+from ._auto import AUTO, SMALL_CALL, choose, front_takes
 from ._errors import BackendUnavailableError
 from ._ops import Op
 from ._selection import for_call
@@ -63,6 +63,11 @@ def explain(fn, *args, **kwargs) -> Explanation:
                            f"tasks run mathfront.{op.name} on {selection.name!r}{per_chunk}, "
                            f"as {source} selects{verified}")
     if selection.name == AUTO:
+        if front_takes(op, call):
+            return Explanation("cpp", f"{source} selects auto: a call of at most {SMALL_CALL} "
+                               f"host elements, which cpp's C entry takes (its per-call cost is "
+                               f"below NumPy's; larger calls of {op.name} run on NumPy's ufunc, "
+                               f"faster there){verified}")
         try:
             backend, why = choose(op, call)
         except BackendUnavailableError as e:
