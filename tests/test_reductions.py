@@ -19,6 +19,7 @@ from support import (
     numpy_reference,
     reduction_tolerance,
     require,
+    simulated_cover,
     supported_dtypes,
     with_layout,
 )
@@ -139,17 +140,24 @@ def test_bool_and_unsigned_extremes(backend, op):
         check(backend, op, np.stack([x, x[::-1]]), axis=1)
 
 
+LARGE_AXES = [None, 0, 1, (0, 1)]
+
+
 @by_name
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)], ids=str)
+@pytest.mark.parametrize("axis", LARGE_AXES, ids=str)
 @settings(max_examples=2)  # a few dtypes per case: the cases cross enough
 @given(data=st.data())
 def test_large_arrays_in_every_layout(backend, op, layout, axis, data):
     """Sizes past the SIMD width, block sizes and the threading threshold (the dtype
-    drawn; the simulator takes ~0.2 s a case, so one draw there)."""
+    drawn; the simulator takes ~0.2 s a case, so there each op in each layout and
+    along each axis, not the whole cross: simulated_cover)."""
     dtype = data.draw(st.sampled_from(supported_dtypes(backend, op)), label="dtype")
     if op.name in ARG and isinstance(axis, tuple):
         pytest.skip("argmin/argmax take one axis")
+    # argmin/argmax take 3 of the axes: the cover is over those (every layout kept).
+    simulated_cover(backend, REDUCTIONS.index(op), LAYOUTS.index(layout),
+                    LARGE_AXES.index(axis), 3 if op.name in ARG else 4)
     rows, cols = (3, 40) if SIMULATOR else (37, 2_003)
     rng = np.random.default_rng(1)
     values = rng.uniform(-10, 10, (rows, cols)).astype(dtype)
