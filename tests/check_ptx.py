@@ -10,7 +10,7 @@ Every op of the table on every dtype NumPy computes it for is among them,
 whatever the sampled tests draw: tests/test_cuda_dtypes.py launches each once.
 By default one representative of each class is compiled
 (kernel_record.representatives: every op at every loop and result dtype,
-every template at every dtype signature and array structure, every cast),
+every template at every dtype signature and array structure),
 about half the kernels launched; ``--all`` compiles every one.
 """
 

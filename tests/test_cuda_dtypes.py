@@ -126,11 +126,12 @@ def covering_dtypes(index: int, dtypes: tuple[str, ...]) -> tuple[str, ...]:
 # (bool, signed, unsigned, float: where Numba widens, wraps or goes to float),
 # so each op is compiled for one dtype of each kind it computes, the width
 # rotating op by op (~4 compiles an op, not ~11). Every op x dtype is still run
-# on the simulator and compiled to PTX for a real GPU (check_ptx.py, from the
-# every-op-on-every-dtype tests below); docs/DECISIONS.md, "CI time".
+# on the simulator, and each op compiled to PTX for a real GPU at each of its
+# loop and result dtypes (check_ptx.py, from the every-op-on-every-dtype tests
+# below); docs/DECISIONS.md, "CI time".
 @pytest.mark.parametrize("index, name", list(enumerate(op.name for op in ELEMENTWISE)),
                          ids=[op.name for op in ELEMENTWISE])
-def test_cuda_kernels_compiled_by_numba_give_numpys_results_for_every_dtype(index, name):
+def test_cuda_kernels_compiled_by_numba_give_numpys_results_for_each_dtype_kind(index, name):
     """The plain kernel the engine generates (loads converted to NumPy's loop dtype,
     the device function, the store into the result's dtype), njit-ed: Numba's
     compiled typing, as on a GPU, against NumPy, on values that overflow each width

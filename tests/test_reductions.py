@@ -306,14 +306,20 @@ PROD_CORNERS = {
 }
 
 
+PROD_AXES = [None, 0, 1, 2, (0, 2), (1, 2)]
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("layout", PROD_LAYOUTS)
-@pytest.mark.parametrize("axis", [None, 0, 1, 2, (0, 2), (1, 2)], ids=str)
+@pytest.mark.parametrize("axis", PROD_AXES, ids=str)
 @pytest.mark.parametrize("corners", PROD_CORNERS, ids=str)
 def test_prod_special_values_meet_overflowed_partials(backend, dtype, layout, axis, corners):
     """Zeros, infinities and NaN against partial products that over- or underflow,
-    in every layout; where NumPy meets them first its answer does not depend on order."""
+    in every layout; where NumPy meets them first its answer does not depend on order.
+    (The simulator: each corner along each axis and in each layout, not the cross.)"""
     require(backend, "prod", dtype)
+    simulated_cover(backend, list(PROD_CORNERS).index(corners), PROD_AXES.index(axis),
+                    PROD_LAYOUTS.index(layout), len(PROD_LAYOUTS))
     values, scale = PROD_CORNERS[corners]
     shape = (2, 3, 20) if SIMULATOR else (6, 40, 300)  # rows of blocks, tiles, lanes
     rng = np.random.default_rng(11)
