@@ -26,6 +26,14 @@ if SIMULATOR:
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "simulator" if SIMULATOR else "default"))
 
 BACKENDS = available_backends()
+if os.environ.get("MATHFRONT_TEST_BACKENDS"):
+    # Tests taking ``backend`` run on these alone (comma-separated; those not
+    # available are dropped): CI's rerun at MATHFRONT_CPU_LEVEL=baseline takes
+    # cpp alone, the one backend whose kernels the level selects (the numpy
+    # backend's and cuda's results do not depend on it). Tests without a
+    # ``backend`` argument all run.
+    wanted = os.environ["MATHFRONT_TEST_BACKENDS"].split(",")
+    BACKENDS = [b for b in BACKENDS if b in wanted]
 
 if SIMULATOR and os.environ.get("MATHFRONT_RECORD_KERNELS"):
     # The simulator runs the kernels' Python, not what the GPU compiler would

@@ -35,6 +35,21 @@ REDUCTIONS = [op for op in OPS if op.kind == "reduction"]
 MAX_SIDE = 5
 
 
+def simulated_cover(backend: str, row: int, column: int, pick: int, picks: int) -> None:
+    """On the simulator, runs one case in ``picks`` of a row x column x pick cross
+    (op x layout x axis, say), skipping the rest: the one whose ``pick`` is
+    ``(row + column) % picks``. Kept: every (row, column) pair, every (row, pick)
+    pair where columns number at least ``picks``, and every (column, pick) pair
+    over ``picks`` rows. A real GPU, and the other backends, run the whole cross.
+
+    Why: the simulator interprets kernels in Python (~0.2 s a launch), and its
+    kernels come from one template per kind, the op and dtype substituted, so
+    the cross multiplies CI time without reaching new code (docs/DECISIONS.md,
+    "CI time")."""
+    if SIMULATOR and backend == "cuda" and pick != (row + column) % picks:
+        pytest.skip("the simulator runs a covering sample of this cross (support.simulated_cover)")
+
+
 def available_backends() -> list[str]:
     return [s.name for s in mf.backends() if s.available]
 

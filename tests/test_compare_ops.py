@@ -18,7 +18,7 @@ import mathfront as mf
 import numpy as np
 import pytest
 from mathfront._ops import BOOL, BY_NAME, OPS
-from support import assert_matches, numpy_reference, require
+from support import SIMULATOR, assert_matches, numpy_reference, require
 
 COMPARISONS = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal")
 LOGICAL = ("logical_and", "logical_or", "logical_xor")
@@ -290,7 +290,9 @@ def test_long_and_strided(backend, name, dtype):
     """Bytes out of wider inputs: the vector loops' packs, their tails, strided outputs."""
     require(backend, name, dtype)
     rng = np.random.default_rng(3)
-    n = 1000
+    # The packs and tails are the C++ loops'; the simulator's grid-stride loop (16
+    # threads) wraps around 130 elements as around 1000, at an eighth of the time.
+    n = 130 if SIMULATOR and backend == "cuda" else 1000
     x = rng.integers(-3, 4, n).astype(dtype)
     y = rng.integers(-3, 4, n).astype(dtype)
     if dtype in FLOATS:

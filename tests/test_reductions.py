@@ -19,6 +19,7 @@ from support import (
     numpy_reference,
     reduction_tolerance,
     require,
+    simulated_cover,
     supported_dtypes,
     with_layout,
 )
@@ -139,17 +140,24 @@ def test_bool_and_unsigned_extremes(backend, op):
         check(backend, op, np.stack([x, x[::-1]]), axis=1)
 
 
+LARGE_AXES = [None, 0, 1, (0, 1)]
+
+
 @by_name
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)], ids=str)
+@pytest.mark.parametrize("axis", LARGE_AXES, ids=str)
 @settings(max_examples=2)  # a few dtypes per case: the cases cross enough
 @given(data=st.data())
 def test_large_arrays_in_every_layout(backend, op, layout, axis, data):
     """Sizes past the SIMD width, block sizes and the threading threshold (the dtype
-    drawn; the simulator takes ~0.2 s a case, so one draw there)."""
+    drawn; the simulator takes ~0.2 s a case, so there each op in each layout and
+    along each axis, not the whole cross: simulated_cover)."""
     dtype = data.draw(st.sampled_from(supported_dtypes(backend, op)), label="dtype")
     if op.name in ARG and isinstance(axis, tuple):
         pytest.skip("argmin/argmax take one axis")
+    # argmin/argmax take 3 of the axes: the cover is over those (every layout kept).
+    simulated_cover(backend, REDUCTIONS.index(op), LAYOUTS.index(layout),
+                    LARGE_AXES.index(axis), 3 if op.name in ARG else 4)
     rows, cols = (3, 40) if SIMULATOR else (37, 2_003)
     rng = np.random.default_rng(1)
     values = rng.uniform(-10, 10, (rows, cols)).astype(dtype)
@@ -314,14 +322,20 @@ PROD_CORNERS = {
 }
 
 
+PROD_AXES = [None, 0, 1, 2, (0, 2), (1, 2)]
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("layout", PROD_LAYOUTS)
-@pytest.mark.parametrize("axis", [None, 0, 1, 2, (0, 2), (1, 2)], ids=str)
+@pytest.mark.parametrize("axis", PROD_AXES, ids=str)
 @pytest.mark.parametrize("corners", PROD_CORNERS, ids=str)
 def test_prod_special_values_meet_overflowed_partials(backend, dtype, layout, axis, corners):
     """Zeros, infinities and NaN against partial products that over- or underflow,
-    in every layout; where NumPy meets them first its answer does not depend on order."""
+    in every layout; where NumPy meets them first its answer does not depend on order.
+    (The simulator: each corner along each axis and in each layout, not the cross.)"""
     require(backend, "prod", dtype)
+    simulated_cover(backend, list(PROD_CORNERS).index(corners), PROD_AXES.index(axis),
+                    PROD_LAYOUTS.index(layout), len(PROD_LAYOUTS))
     values, scale = PROD_CORNERS[corners]
     shape = (2, 3, 20) if SIMULATOR else (6, 40, 300)  # rows of blocks, tiles, lanes
     rng = np.random.default_rng(11)
