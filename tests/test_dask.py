@@ -723,6 +723,31 @@ def test_fused_expressions_on_dask_arrays():
     assert mf.explain(squared_distance, lx, y).backend == "dask"
 
 
+def test_fused_programs_ending_in_var_std_argmin_argmax():
+    """Their elementwise part is one fused layer (the program without its reduction),
+    then mathfront's dask reduction: NumPy's values, and no op-by-op layers."""
+    from mathfront._dask._fused import FusedKernel
+
+    rng = np.random.default_rng(17)
+    x, y = rng.standard_normal((7, 5)), rng.standard_normal((7, 5))
+    lx, ly = lazy(x, ((4, 3), (2, 3))), lazy(y, ((3, 4), (5,)))
+    spread = mf.fuse(lambda a, b: mf.var(a * b + 1.0, ddof=1))
+    column_std = mf.fuse(lambda a, b: mf.std(a - b, axis=0, keepdims=True))
+    first_low = mf.fuse(lambda a, b: mf.argmin(a + b))
+    row_high = mf.fuse(lambda a, b: mf.argmax(a * b, axis=1))
+    cases = [(spread(lx, ly), np.var(x * y + 1.0, ddof=1)),
+             (column_std(lx, ly), np.std(x - y, axis=0, keepdims=True)),
+             (first_low(lx, ly), np.argmin(x + y)), (row_high(lx, ly), np.argmax(x * y, axis=1))]
+    for (r, e), g in zip(cases, computed(*(r for r, _ in cases)), strict=True):
+        assert_lazy(r, e)
+        assert_close(g, e, atol=1e-12, rtol=1e-12)
+        fused = [k for k in kernels(r, "mf-fuse") if isinstance(k, FusedKernel)]
+        assert fused and all("before its reduction" in k.fused.name for k in fused)
+        # No layer of a single elementwise op (mf-multiply, mf-add...): one fused layer.
+        assert not [n for n in r.dask.layers if n.startswith(("mf-add", "mf-multiply",
+                                                               "mf-subtract"))]
+
+
 # --- other schedulers ---------------------------------------------------------------
 
 @pytest.mark.parametrize("scheduler", ["threads", "sync"])

@@ -6,10 +6,13 @@ a reduction that merges by itself (sum, prod, min, max, any, all,
 count_nonzero; mean as a sum divided by the count) becomes one reduction
 whose chunk step is the fused kernel, reduction included: each task reduces
 its chunk in the same pass, and mathfront's dask reduction merges the
-partials. Programs ending in var, std, argmin or argmax, or with several
-results, call the function on the dask arrays themselves: each op becomes a
-layer, which dask's optimizer joins into one task per chunk (with
-temporaries).
+partials. A program ending in var, std, argmin or argmax becomes its
+elementwise part fused (the program traced again without the reduction: one
+``blockwise`` layer) followed by mathfront's dask reduction, whose chunk step
+dask's optimizer joins to that layer: one task per chunk, the fused values its
+only temporary. Programs with several results call the function on the dask
+arrays themselves: each op becomes a layer, which dask's optimizer joins into
+one task per chunk (with temporaries).
 """
 
 from __future__ import annotations
@@ -72,9 +75,12 @@ def fused(fn, args, out, casting, backend):
     if isinstance(output, int):
         dtype = np.dtype(traced.program.dtypes[output])
         return _blockwise(FusedKernel(fn, name, verify), arrays, ndim, dtype, {})
-    if output.op not in _MERGED_BY:
+    if output.op in _MERGED_BY:
+        return _reduction(fn, arrays, ndim, output, engine[0].keepdims, name, verify)
+    if traced.program.is_scalar(output.arg):
         return _op_by_op(fn, args, name)
-    return _reduction(fn, arrays, ndim, output, engine[0].keepdims, name, verify)
+    return _then_reduced(fn, arrays, ndim, traced.program, output, engine[0].keepdims, name,
+                         verify)
 
 
 def _blockwise(kernel, arrays, ndim, dtype, adjust):
@@ -107,6 +113,32 @@ def _reduction(fn, arrays, ndim, output: Reduction, keepdims, name, verify):
         count = int(np.prod([shape[a] for a in axes]))
         result = FUNCTIONS["divide"](result, count, backend=name)
     return result.astype(dtype) if result.dtype != dtype else result
+
+
+def _before_reduction(fn):
+    """The fused function of ``fn``'s program without its final reduction (traced
+    again: the reduction's argument becomes the result), kept on ``fn``."""
+    from ..fuse._fused import Fused
+
+    inner = fn.__dict__.get("_before_reduction")
+    if inner is None:
+        inner = fn.__dict__["_before_reduction"] = Fused(
+            lambda *a: fn.fn(*a).arg, name=f"{fn.name}, before its reduction")
+    return inner
+
+
+def _then_reduced(fn, arrays, ndim, program, output: Reduction, keepdims, name, verify):
+    """var, std, argmin, argmax: the elementwise part fused (one blockwise layer), then
+    mathfront's dask reduction, whose chunk step dask's optimizer joins to that layer:
+    one task per chunk, the fused values its only temporary."""
+    from .._api import FUNCTIONS
+
+    dtype = np.dtype(program.dtypes[output.arg])
+    values = _blockwise(FusedKernel(_before_reduction(fn), name, verify), arrays, ndim, dtype,
+                        {})
+    keywords = {"ddof": output.ddof} if output.op in ("var", "std") else {}
+    return FUNCTIONS[output.op](values, axis=output.axis, keepdims=keepdims, **keywords,
+                                backend=name)
 
 
 def _op_by_op(fn, args, name):
