@@ -748,6 +748,26 @@ def test_fused_programs_ending_in_var_std_argmin_argmax():
                                                                "mf-subtract"))]
 
 
+def test_the_readme_dask_example_runs():
+    """The README's Dask block, smaller, on this module's cluster (its Client line
+    dropped: the module's client is the default one)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (code,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S)
+               if "import dask.array" in b]
+    assert "client = Client(LocalCluster(" in code
+    code = "\n".join(line for line in code.splitlines() if not line.startswith("client ="))
+    code = code.replace("40_000_000", "4_000").replace("5_000_000", "700")
+    scope = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    x = scope["x"].compute()
+    assert_lazy(scope["z"], np.sqrt(x))
+    assert_close(scope["z"].compute(), np.sqrt(x), rtol=1e-15)
+    assert {k.backend for k in kernels(scope["z"], "mf-sqrt")} == {"numpy"}
+
+
 # --- other schedulers ---------------------------------------------------------------
 
 @pytest.mark.parametrize("scheduler", ["threads", "sync"])
