@@ -25,8 +25,9 @@ def meta(arrays, ndim: int, dtype):
     return meta_from_array(first._meta, ndim=ndim, dtype=dtype)
 
 
-def blockwise(kernel: Kernel, arrays, dtype, token: str):
-    """``kernel`` on every chunk of ``arrays`` broadcast together (scalars as they are)."""
+def blockwise(kernel: Kernel, arrays, dtype, token: str, adjust_chunks=None):
+    """``kernel`` on every chunk of ``arrays`` broadcast together (scalars as they are);
+    ``adjust_chunks`` as dask's, by index (the last axis is index 0)."""
     arrays = lazy_arrays(arrays)
     ndim = len(broadcast_shape(*(x for x in arrays if _checks.is_lazy(x))))
     pairs = []
@@ -34,7 +35,7 @@ def blockwise(kernel: Kernel, arrays, dtype, token: str):
         # Indices counted from the last axis: NumPy's broadcasting aligns trailing axes.
         pairs += [x, tuple(range(x.ndim))[::-1]] if _checks.is_lazy(x) else [x, None]
     return da.blockwise(kernel, tuple(range(ndim))[::-1], *pairs, dtype=dtype,
-                        meta=meta(arrays, ndim, dtype),
+                        adjust_chunks=adjust_chunks, meta=meta(arrays, ndim, dtype),
                         name=f"{token}-{tokenize(kernel, *arrays)}")
 
 

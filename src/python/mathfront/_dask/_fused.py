@@ -17,13 +17,11 @@ one task per chunk (with temporaries).
 
 from __future__ import annotations
 
-import dask.array as da
 import numpy as np
-from dask.base import tokenize
 
 from .. import _checks
 from ..fuse._program import Reduction
-from ._elementwise import lazy_arrays, meta
+from ._elementwise import blockwise, lazy_arrays
 from ._probe import broadcast_shape, stand_in
 from ._task import Kernel, host, recorded
 
@@ -74,22 +72,13 @@ def fused(fn, args, out, casting, backend):
     ndim = len(broadcast_shape(*(x for x in arrays if _checks.is_lazy(x))))
     if isinstance(output, int):
         dtype = np.dtype(traced.program.dtypes[output])
-        return _blockwise(FusedKernel(fn, name, verify), arrays, ndim, dtype, {})
+        return blockwise(FusedKernel(fn, name, verify), arrays, dtype, "mf-fuse")
     if output.op in _MERGED_BY:
         return _reduction(fn, arrays, ndim, output, engine[0].keepdims, name, verify)
     if traced.program.is_scalar(output.arg):
         return _op_by_op(fn, args, name)
     return _then_reduced(fn, arrays, ndim, traced.program, output, engine[0].keepdims, name,
                          verify)
-
-
-def _blockwise(kernel, arrays, ndim, dtype, adjust):
-    pairs = []
-    for x in arrays:
-        pairs += [x, tuple(range(x.ndim))[::-1]] if _checks.is_lazy(x) else [x, None]
-    return da.blockwise(kernel, tuple(range(ndim))[::-1], *pairs, dtype=dtype,
-                        adjust_chunks=adjust, meta=meta(arrays, ndim, dtype),
-                        name=f"mf-fuse-{tokenize(kernel, *arrays)}")
 
 
 def _reduction(fn, arrays, ndim, output: Reduction, keepdims, name, verify):
@@ -101,8 +90,8 @@ def _reduction(fn, arrays, ndim, output: Reduction, keepdims, name, verify):
     partial_dtype = np.dtype(np.float64) if mean and dtype.kind != "c" else dtype
     kernel = FusedKernel(fn, name, verify, reduced=axes, mean=mean)
     # Output index i counts from the last axis (as the operands' indices do).
-    partials = _blockwise(kernel, arrays, ndim, partial_dtype,
-                          {ndim - 1 - a: 1 for a in axes})
+    partials = blockwise(kernel, arrays, partial_dtype, "mf-fuse",
+                         {ndim - 1 - a: 1 for a in axes})
     merge = _MERGED_BY[output.op]
     keywords = {"dtype": partial_dtype} if merge == "sum" and output.op != "count_nonzero" \
         else {}
@@ -134,8 +123,8 @@ def _then_reduced(fn, arrays, ndim, program, output: Reduction, keepdims, name, 
     from .._api import FUNCTIONS
 
     dtype = np.dtype(program.dtypes[output.arg])
-    values = _blockwise(FusedKernel(_before_reduction(fn), name, verify), arrays, ndim, dtype,
-                        {})
+    values = blockwise(FusedKernel(_before_reduction(fn), name, verify), arrays, dtype,
+                       "mf-fuse")
     keywords = {"ddof": output.ddof} if output.op in ("var", "std") else {}
     return FUNCTIONS[output.op](values, axis=output.axis, keepdims=keepdims, **keywords,
                                 backend=name)
