@@ -222,22 +222,35 @@ def test_nan_ddof_gives_nan_as_numpy(backend, op):
 
 @pytest.mark.parametrize("name", ["var", "std", "nanvar"])
 @pytest.mark.parametrize("n", [3000, 100_003])
-def test_variance_of_a_large_offset_keeps_its_digits(backend, name, n, request):
+def test_variance_of_a_large_offset_keeps_its_digits(backend, name, n):
     """1e8 + noise: blocks whose means are rounded to doubles lose the digits of
-    the between-block term (the cpp kernel was 3e-10 off); NumPy's two passes keep
-    them. The exact answer comes from NumPy's float64 two passes on the noise alone
-    (var is shift-invariant; 1e8 + u is exact for u on a 2**-26 grid)."""
+    the between-block term (the cpp kernel was 3e-10 off, cuda's 5.6e-10); NumPy's
+    two passes keep them. The exact answer comes from NumPy's float64 two passes on
+    the noise alone (var is shift-invariant; 1e8 + u is exact for u on a 2**-26 grid)."""
     require(backend, name, "float64")
-    if backend == "cuda":  # Welford per thread merged by Chan: its means are rounded too
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "the cuda var kernel's partial means lose these digits (5.6e-10 relative on the "
-            "simulator); the cpp kernel's shift is not ported yet")))
     noise = np.random.default_rng(5).integers(0, 2**26, n) / 2.0**26
     x = 1e8 + noise
     assert np.array_equal(x - 1e8, noise)  # the shift is exact: the same data
     exact = getattr(np, name)(noise)
     got = getattr(mf, name)(x, backend=backend)
     assert abs(got - exact) <= 1e-12 * exact
+
+
+@pytest.mark.parametrize("fused", [False, True], ids=["op", "fused"])
+def test_large_offset_digits_survive_nans_and_one_axis(backend, fused):
+    """The same data behind a leading NaN (nanvar must not shift by it), reduced over
+    one axis of a 2-D array, and as the end of a fused program (its own kernel)."""
+    require(backend, "nanvar", "float64")
+    noise = np.random.default_rng(6).integers(0, 2**26, (3, 20_001)) / 2.0**26
+    x = 1e8 + noise
+    if fused:  # (fused programs end in var, not nanvar)
+        exact = np.var(noise, axis=1)
+        got = mf.fuse(lambda a: mf.var(a * 1.0, axis=1))(x, backend=backend)
+    else:
+        x[:, :2] = np.nan
+        exact = np.nanvar(noise[:, 2:], axis=1)
+        got = mf.nanvar(x, axis=1, backend=backend)
+    assert np.all(np.abs(np.asarray(got) - exact) <= 1e-12 * exact)
 
 
 def test_non_real_ddof_is_refused(backend):

@@ -434,8 +434,7 @@ void arg_row(const void* x_, int64_t n, int flags, void* state) {
 
 // Per block: the mean, then the squared deviations from it (the block is in
 // L1 by then, so memory is read once); blocks merge with Chan's formula.
-// Everything is computed on x - shift, shift the row's first element (when
-// finite): block means of 1e8 + noise rounded to doubles would lose the digits
+// Everything is computed on x - shift, shift the row's first finite element: block means of 1e8 + noise rounded to doubles would lose the digits
 // Chan's between-block term needs (1e-10 relative error in var, measured);
 // shifted, they are small and keep them. The state keeps the shift, so that
 // merges across threads keep them too.
@@ -444,8 +443,15 @@ constexpr int64_t kMomentBlock = 1024;  // 8 KB of doubles: still in L1 for the 
 template <bool Skip, class T>
 MomentState moments_of(const T* x, int64_t n) {
     MomentState st;
-    const double first = n > 0 ? double(x[0]) : 0.0;
-    const double shift = first - first == 0.0 ? first : 0.0;  // finite: inf - inf is NaN
+    // The first finite element of the first block (nanvar's data may start with NaNs).
+    double shift = 0.0;
+    for (int64_t i = 0; i < n && i < kMomentBlock; ++i) {
+        const double v = double(x[i]);
+        if (v - v == 0.0) {  // finite: inf - inf and NaN - NaN are NaN
+            shift = v;
+            break;
+        }
+    }
     for (int64_t start = 0; start < n; start += kMomentBlock) {
         const int64_t stop = start + kMomentBlock < n ? start + kMomentBlock : n;
         double sum, count;
