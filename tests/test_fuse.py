@@ -476,6 +476,24 @@ def test_decorator_with_name():
     assert_same(f(np.ones(2), np.ones(2)), np.full(2, 3.0))
 
 
+# --- the fused function's own keywords -----------------------------------------------------
+
+
+def test_the_functions_own_keywords_bind_to_its_parameters():
+    a, b = values("float64", (3, 4)), values("float64", (3, 4))
+    f = mf.fuse(lambda a, b, scale=2.0: a * scale + b)
+    assert_same(f(a, b=b), a * 2.0 + b)
+    assert_same(f(a, b, scale=3.0), a * 3.0 + b)
+    assert_same(f(b=b, a=a, scale=np.float32(0.5)), a * np.float32(0.5) + b)
+    assert_same(f(a, b=b, out=np.empty((3, 4))), a * 2.0 + b)  # with the call's own
+    with pytest.raises(TypeError, match="multiple values"):
+        f(a, b, a=a)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        f(a, b, c=1.0)
+    with pytest.raises(TypeError, match="keyword-only"):
+        mf.fuse(lambda a, *, k: a * k)(a, k=2.0)
+
+
 # --- out= ---------------------------------------------------------------------------------
 
 

@@ -575,3 +575,100 @@ def test_programs_in_float16_are_not_taken():
                                   np.nextafter(a, a[::-1]) * 2.0, strict=True)
     with pytest.raises(TypeError, match="cannot fuse this program"):
         f(mf.to_device(a), mf.to_device(a[::-1]), backend="cuda")
+
+
+# --- the front end with device arrays: broadcasting and out= ----------------------------------
+
+def _device(x):
+    from numba import cuda
+
+    return cuda.to_device(np.array(x, order="C"))  # (ascontiguousarray makes 0-d 1-d)
+
+
+def test_device_inputs_of_different_shapes_are_broadcast():
+    rng = np.random.default_rng(21)
+    a, b = _values("float64", (3, 1), rng), _values("float32", (4,), rng)
+    got = mf.fuse(lambda a, b: mf.where(a > b, a * b, b - 1))(_device(a), _device(b))
+    _check(got, np.where(a > b, a * b, b - 1), "device broadcast")
+    total = mf.fuse(lambda a, b: mf.sum((a - b) ** 2, axis=0))(_device(a), _device(b))
+    _check(total, np.sum((a - b) ** 2, axis=0), "device broadcast, sum over axis 0")
+
+
+def test_device_out_of_the_results_dtype_is_written_in_place():
+    rng = np.random.default_rng(22)
+    a, b = _values("float64", (3, 4), rng), _values("float64", (3, 4), rng)
+    out = _device(np.zeros((3, 4)))
+    got = mf.fuse(lambda a, b: a * b + 1)(_device(a), _device(b), out=out)
+    assert got is out
+    _check(out, a * b + 1, "device out")
+    da = _device(a)
+    assert mf.fuse(lambda a, b: a * b + 1)(da, _device(b), out=da) is da
+    _check(da, a * b + 1, "device out is an input")
+
+
+@pytest.mark.parametrize("case", ["shifted", "reversed", "transposed"])
+def test_device_out_partially_overlapping_an_input_gives_numpys_answer(case):
+    if case == "transposed":  # views of one device array, as NumPy's of one host array
+        base, a, out = np.arange(16.0).reshape(4, 4), (lambda d: d), (lambda d: d.T)
+    elif case == "shifted":
+        base, a, out = np.arange(10.0), (lambda d: d[1:]), (lambda d: d[:-1])
+    else:
+        base, a, out = np.arange(10.0), (lambda d: d), (lambda d: d[::-1])
+    want = a(base) * 2 + 1
+    d = _device(base)
+    got = mf.fuse(lambda a: a * 2 + 1)(a(d), out=out(d))
+    _check(got, want, f"device out {case}")
+    _check(out(mf.to_host(d)), want, f"device out {case}, in its memory")
+
+
+def test_device_out_of_another_dtype_casts_as_numpy():
+    a = np.array([1.5, -2.5, 3.75, 0.0])
+    da = _device(a)
+    f32 = _device(np.zeros(4, np.float32))
+    mf.fuse(lambda a: a * 2)(da, out=f32)
+    _check(f32, (a * 2).astype(np.float32), "float64 into float32")
+    ints = _device(np.zeros(4, np.int32))
+    with pytest.raises(TypeError, match="same_kind"):
+        mf.fuse(lambda a: a * 2)(da, out=ints)
+    assert not mf.to_host(ints).any()  # nothing written
+    mf.fuse(lambda a: a * 2)(da, out=ints, casting="unsafe")
+    _check(ints, (a * 2).astype(np.int32), "float64 into int32, unsafe")
+    flags = _device(np.zeros(4, bool))
+    mf.fuse(lambda a: a * 2)(da, out=flags, casting="unsafe")
+    _check(flags, (a * 2).astype(bool), "float64 into bool, unsafe")
+
+
+def test_device_out_for_reductions_and_tuples():
+    rng = np.random.default_rng(23)
+    a = _values("float64", (3, 4), rng)
+    o1, o2 = _device(np.zeros((3, 4))), _device(np.zeros((1, 4)))
+    fn = mf.fuse(lambda a: (a + 1, mf.max(a, axis=0, keepdims=True)))
+    got = fn(_device(a), out=(o1, o2))
+    assert got[0] is o1 and got[1] is o2
+    _check(o1, a + 1, "tuple out 0")
+    _check(o2, np.max(a, axis=0, keepdims=True), "keepdims max into out")
+    total = _device(np.zeros((), np.float32))
+    got = mf.fuse(lambda a: mf.sum(a * a))(_device(a), out=total)
+    assert got is total
+    _check(total, np.float32(np.sum(a * a)), "sum into a float32 out")
+    twice = _device(np.zeros((3, 4)))
+    r = mf.fuse(lambda a: (a * 3, a * 3, a))(_device(a), out=(None, twice, None))
+    _check(twice, a * 3, "a result given twice")
+    _check(r[0], a * 3, "its other copy")
+    same = _device(np.zeros((3, 4)))
+    mf.fuse(lambda a: (a * 3, a))(_device(a), out=(None, same))
+    _check(same, a, "a result that is an input")
+
+
+def test_device_out_errors_before_anything_is_written():
+    a = np.ones(4)
+    da, out = _device(a), _device(np.zeros(4))
+    with pytest.raises(TypeError, match="device array"):
+        mf.fuse(lambda a: a + 1)(da, out=np.zeros(4))
+    with pytest.raises(ValueError, match="shape"):
+        mf.fuse(lambda a: (a + 1, a * 2))(da, out=(out, _device(np.zeros(3))))
+    with pytest.raises(TypeError, match="host and device"):
+        mf.fuse(lambda a: a + 1)(a, out=out)
+    with pytest.raises(TypeError, match="host"):
+        mf.fuse(lambda a: a + 1)(da, out=out, backend="cpp")
+    assert not mf.to_host(out).any()

@@ -58,6 +58,13 @@ def empty_like(x, shape, dtype):
     return run(x, shape, dtype)
 
 
+def copyto(target, value) -> None:
+    """``np.copyto(target, value, casting="unsafe")`` on the GPU: see ``api.copyto``."""
+    from .api import copyto as run
+
+    run(target, value)
+
+
 def notnan(x):
     """``~np.isnan(x)`` on the GPU, a bool device array: see ``api.notnan``."""
     from .api import notnan as run

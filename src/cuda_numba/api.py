@@ -96,14 +96,23 @@ def _copied(x: Flat, dtype: np.dtype, nan_to_zero: bool = False):
     """``_copy``'s new device array itself (bool stored as its byte)."""
     dtype = np.dtype(dtype)
     target = empty(x.shape, _storage(dtype))
-    if x.dtype.kind == "f" and dtype.kind in "iu":
+    cast_into(flat(target), dtype, x, nan_to_zero)
+    return target
+
+
+def cast_into(target: Flat, dtype: np.dtype, x: Flat, nan_to_zero: bool = False) -> None:
+    """``target`` (``dtype``'s storage, ``x``'s shape) = ``x`` cast as NumPy casts with
+    casting="unsafe": anything to bool as != 0, floats to integers as NumPy's x86 loops."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        elementwise.run("nonzero", target, [x], x.dtype)
+    elif x.dtype.kind == "f" and dtype.kind in "iu":
         info = np.iinfo(dtype)
         op = "nan_to_zero_to_int" if nan_to_zero else "to_int"
-        elementwise.run(op, flat(target), [x, float(info.min), float(info.max) + 1], x.dtype,
+        elementwise.run(op, target, [x, float(info.min), float(info.max) + 1], x.dtype,
                         loop="float64")  # (float32 would round 2**32 - 1 on the way)
     else:  # converted in the kernel: integers wrap (the simulator's store would refuse)
-        elementwise.run("cast", flat(target), [x], x.dtype, loop=dtype.name)
-    return target
+        elementwise.run("cast", target, [x], x.dtype, loop=dtype.name)
 
 
 def _operands(op: Op, args, out):
@@ -439,6 +448,28 @@ def astype(x, dtype):
         view = _numpy_typed(x)
         result = _copied(flat(view, _storage(np.dtype(view.dtype))), dtype)
     return producers.as_callers(result, x)
+
+
+def copyto(target, value) -> None:
+    """``np.copyto(target, value, casting="unsafe")`` for device array ``target``:
+    ``value`` a device array (broadcast to ``target``'s shape) or a host scalar
+    (fused calls' out= for results that are an input or a constant)."""
+    if not _checks.is_device_array(target):
+        raise TypeError(f"mathfront.cuda_numba.copyto: target must be a device array, got "
+                        f"{type(target).__name__}")
+    with gpu_errors("copyto"), producers.scope(target):
+        t = _numpy_typed(target)
+        if not _checks.is_device_array(value):
+            value = to_device(np.asarray(value))
+        v = _numpy_typed(value)
+        source = flat(v, _storage(np.dtype(v.dtype)))
+        dtype = np.dtype(t.dtype)
+        into = flat(t, _storage(dtype))
+        low, high = _span(into)
+        a, b = _span(source)
+        if a < high and low < b:  # overlapping: read from a copy
+            source = _copy(source, source.dtype)
+        cast_into(into, dtype, broadcast(source, tuple(t.shape)))
 
 
 def notnan(x):

@@ -42,9 +42,9 @@ from .. import _checks, _transfer
 from .._ops import ALL_DTYPES
 from ..fuse._program import CAST, Program, Reduction
 from . import config, elementwise, producers, reductions
-from .api import _numpy_typed, _storage, gpu_errors, to_device, to_host
+from .api import _numpy_typed, _span, _storage, cast_into, gpu_errors, to_device, to_host
 from .launch import current_stream, launch
-from .operands import SIMULATOR, broadcast, empty, flat, simplify
+from .operands import SIMULATOR, broadcast, contiguous, empty, flat, simplify
 from .reductions import _offset, _unravel
 
 #: Reductions one kernel folds at most (in the blocks scheme each holds 5 x BLOCK
@@ -358,8 +358,8 @@ class Fused:
         with gpu_errors("fuse"), scope:
             results = self._run([_numpy_typed(x) for x in arrays], scalars,
                                 [None if o is None else _numpy_typed(o) for o in outs])
-        return tuple(r if o is not None or first is None else producers.as_callers(r, first)
-                     for r, o in zip(results, outs, strict=True))
+        return tuple(o if o is not None else r if first is None else
+                     producers.as_callers(r, first) for r, o in zip(results, outs, strict=True))
 
     def _from_host(self, arrays, scalars, outs):
         """Host in, host out: copied in and back, under the transfer policy."""
@@ -401,9 +401,12 @@ class Fused:
         # Inputs not broadcast by the caller are broadcast here (zero strides).
         shape = (shapes.pop() if len(shapes) == 1 else np.broadcast_shapes(*shapes)) \
             if shapes else next((tuple(o.shape) for o in outs if o is not None), ())
-        results = list(outs)
+        # An out the kernel cannot write itself (another dtype, memory overlapping an
+        # input other than as that very view, a reduction's) gets the result cast into it.
+        results = [o if o is not None and self._direct(o, at, shape, arrays) else None
+                   for at, o in enumerate(outs)]
         for at in self.registers:
-            if results[at] is None:  # (the front end allocates them; a direct caller may not)
+            if results[at] is None:
                 results[at] = empty(shape, dtypes[program.outputs[at]])
         for at in self.fused + self.staged:
             r = program.outputs[at]
@@ -422,7 +425,37 @@ class Fused:
             self._elementwise(shape, stores + loads, values)
         for at, temp in zip(self.staged, temps, strict=True):
             self._staged(program.outputs[at], temp, results[at])
+        for at, o in enumerate(outs):
+            if o is not None and results[at] is not o:
+                produced = program.outputs[at]
+                dtype = np.dtype(produced.dtype if isinstance(produced, Reduction)
+                                 else dtypes[produced])
+                source = flat(results[at], _storage(dtype))  # fresh: C-contiguous
+                if source.shape != tuple(o.shape):  # a reduction's out with keepdims
+                    source = contiguous(source, tuple(o.shape))
+                target_dtype = np.dtype(o.dtype)
+                cast_into(flat(o, _storage(target_dtype)), target_dtype, source)
+                results[at] = o
         return tuple(results)
+
+    def _direct(self, out, at: int, shape: tuple, arrays) -> bool:
+        """Can the kernel store output ``at`` straight into ``out``? Only a register
+        output of its very dtype whose memory no input shares but as that very view
+        (each element is loaded before it is stored)."""
+        produced = self.program.outputs[at]
+        if isinstance(produced, Reduction) or tuple(out.shape) != shape or \
+                np.dtype(out.dtype) != np.dtype(self.program.dtypes[produced]):
+            return False
+        target = flat(out)
+        low, high = _span(target)
+        for x in arrays:
+            f = flat(x)
+            a, b = _span(f)
+            same = (a, f.offset, f.strides, f.shape) == (low, target.offset, target.strides,
+                                                         target.shape)
+            if a < high and low < b and not same:
+                return False
+        return True
 
     def _elementwise(self, shape, operands, values):
         n = int(np.prod(shape, dtype=np.int64))

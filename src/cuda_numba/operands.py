@@ -104,6 +104,15 @@ def broadcast(f: Flat, shape: tuple[int, ...]) -> Flat:
     return Flat(f.view, f.offset, strides, shape, f.dtype)
 
 
+def contiguous(f: Flat, shape: tuple[int, ...]) -> Flat:
+    """C-contiguous ``f`` read as ``shape`` (as many elements: a reshape)."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= n
+    return Flat(f.view, f.offset, tuple(reversed(strides)), shape, f.dtype)
+
+
 def simplify(shape: tuple[int, ...], *strides: tuple[int, ...]) -> tuple[tuple, list[tuple]]:
     """Drops length-1 axes and merges adjacent axes that every operand walks as one.
 

@@ -131,5 +131,10 @@ class Backend(abc.ABC):
     def to_host(self, x):
         raise NotImplementedError(f"backend {self.name!r} has no device memory")
 
+    def copyto(self, target, value) -> None:
+        """``np.copyto(target, value, casting="unsafe")`` into ``target`` in this
+        backend's device memory (fused calls' out=)."""
+        raise NotImplementedError(f"backend {self.name!r} has no device memory")
+
     def __repr__(self) -> str:
         return f"<mathfront backend {self.name!r} ({self.device})>"

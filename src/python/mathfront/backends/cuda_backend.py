@@ -76,6 +76,10 @@ class CudaBackend(Backend):
     def to_host(self, x):
         return self._kernels().to_host(x)
 
+    def copyto(self, target, value) -> None:
+        """``np.copyto(target, value, casting="unsafe")`` into device array ``target``."""
+        self._kernels().copyto(target, value)
+
     def info(self) -> dict:
         from numba import config, cuda
 

@@ -10,6 +10,7 @@ backend).
 from __future__ import annotations
 
 import functools
+import inspect
 import weakref
 
 import numpy as np
@@ -75,7 +76,7 @@ def _general_signature(args):
         elif isinstance(x, np.generic):
             entry = ("n", x.dtype)
         elif _checks.is_device_array(x):
-            entry = ("d", np.dtype(x.dtype), x.ndim)
+            entry = ("d", np.dtype(x.dtype), len(x.shape))
         elif t in (list, tuple):
             x = np.asarray(x)
             entry = ("a", x.dtype, x.ndim)
@@ -146,7 +147,9 @@ class Fused:
         return entry, args
 
     # --- calling -----------------------------------------------------------------------
-    def __call__(self, *args, out=None, casting="same_kind", backend=None):
+    def __call__(self, *args, out=None, casting="same_kind", backend=None, **kwargs):
+        if kwargs:  # the function's own keywords: bound to its positional parameters
+            args = self._positional(args, kwargs)
         # The fast calls, by (selection or backend= name, then per argument an ndarray's
         # dtype and rank or -1 for a Python float): one dict lookup to a function that
         # binds everything else. Any other call takes the general path, which validates.
@@ -173,6 +176,20 @@ class Fused:
                     return run(traced, args, None, casting, backend, self.name)
             return self._call(args, out, casting, backend, key)
         return self._call(args, out, casting, backend, None)
+
+    def _positional(self, args, kwargs) -> tuple:
+        """``args`` and ``kwargs`` as the function's whole positional argument list
+        (defaults filled in): traces are keyed by position."""
+        try:
+            bound = inspect.signature(self.fn).bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"mathfront.fuse {self.name}: {e}") from None
+        bound.apply_defaults()
+        if bound.kwargs:
+            raise TypeError(f"mathfront.fuse {self.name}: keyword-only parameters "
+                            f"({', '.join(bound.kwargs)}) cannot be passed to a fused "
+                            "function; make them positional")
+        return bound.args
 
     def _call(self, args, out, casting, backend, fast_key):
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import fmt_shape
+from .._checks import fmt_shape, is_device_array
 
 
 def as_tuple(out, n: int) -> tuple:
@@ -27,18 +27,36 @@ def as_tuple(out, n: int) -> tuple:
     return (out,)
 
 
-def check(out, dtype: np.dtype, shape: tuple, casting: str, what: str) -> None:
-    """Raise what NumPy would for writing a ``dtype`` result of ``shape`` into ``out``."""
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"mathfront.fuse: out= must be an ndarray, got {type(out).__name__}")
-    if not out.flags.writeable:
-        raise ValueError("mathfront.fuse: out= is read-only")
-    if out.shape != shape:
-        raise ValueError(f"mathfront.fuse: out= has shape {fmt_shape(out.shape)}, {what} has "
-                         f"shape {fmt_shape(shape)}")
-    if not np.can_cast(dtype, out.dtype, casting):
+def check(out, dtype: np.dtype, shape: tuple, casting: str, what: str,
+          on_device: bool = False) -> None:
+    """Raise what NumPy would for writing a ``dtype`` result of ``shape`` into ``out``
+    (a device array where the call runs on a device, else an ndarray)."""
+    if on_device:
+        if not is_device_array(out):
+            raise TypeError(f"mathfront.fuse: the call runs on the GPU, so out= must be a "
+                            f"device array, got {type(out).__name__}")
+        out_dtype = device_dtype(out)
+    else:
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"mathfront.fuse: out= must be an ndarray, got "
+                            f"{type(out).__name__}")
+        if not out.flags.writeable:
+            raise ValueError("mathfront.fuse: out= is read-only")
+        out_dtype = out.dtype
+    if tuple(out.shape) != shape:
+        raise ValueError(f"mathfront.fuse: out= has shape {fmt_shape(tuple(out.shape))}, "
+                         f"{what} has shape {fmt_shape(shape)}")
+    if not np.can_cast(dtype, out_dtype, casting):
         raise TypeError(f"mathfront.fuse: cannot cast {what} from dtype('{dtype}') to "
-                        f"dtype('{out.dtype}') with casting rule '{casting}'")
+                        f"dtype('{out_dtype}') with casting rule '{casting}'")
+
+
+def device_dtype(x) -> np.dtype:
+    """A device array's NumPy dtype (PyTorch's dtypes are not NumPy's)."""
+    dtype = getattr(x, "dtype", None)
+    if isinstance(dtype, np.dtype):
+        return dtype
+    return np.dtype(x.__cuda_array_interface__["typestr"])
 
 
 def overlaps_partially(out: np.ndarray, inputs, broadcast) -> bool:

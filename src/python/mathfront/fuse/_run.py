@@ -76,8 +76,12 @@ def run(traced: Traced, args, out, casting, backend, name):
     shape = shapes[0] if shapes and all(s == shapes[0] for s in shapes) else \
         np.broadcast_shapes(*shapes)
     outs = _outputs.as_tuple(out, len(traced.outputs))
-    on_device = any(_checks.is_device_array(x) for x in arrays)
+    on_device = any(_checks.is_device_array(x) for x in arrays) or any(
+        _checks.is_device_array(t) for t in outs if t is not None)
     engine = _engines.engine(backend, on_device)
+    if on_device and engine.device == "cpu":
+        raise TypeError(f"mathfront.fuse: backend {engine.name!r} runs on the host but the "
+                        "call has device arrays; move them with mf.to_host")
 
     # Outputs whose own shape is smaller than the program's: NumPy's op-by-op answer
     # (the numpy engine on the unbroadcast inputs).
@@ -100,8 +104,11 @@ def run(traced: Traced, args, out, casting, backend, name):
             if isinstance(produced, Reduction):
                 dtype = np.dtype(produced.dtype)
                 want = _reduced_shape(own_shapes[o.index], produced, o.keepdims)
-                _outputs.check(target, dtype, want, "unsafe", f"the {produced.op}")
-                copies.append((at, target))
+                _outputs.check(target, dtype, want, "unsafe", f"the {produced.op}", on_device)
+                if on_device and engine_outs[o.index] is None:
+                    engine_outs[o.index] = target  # (the engine casts into it)
+                else:
+                    copies.append((at, target))
                 continue
             dtype, want = np.dtype(program.dtypes[produced]), own_shapes[o.index]
         elif o.kind == "input":
@@ -111,7 +118,10 @@ def run(traced: Traced, args, out, casting, backend, name):
             v = values[o.index]
             dtype, want = _promote.default_dtype(
                 type(v) if type(v) in (bool, int, float) else v.dtype), ()
-        _outputs.check(target, dtype, want, casting, "the result")
+        _outputs.check(target, dtype, want, casting, "the result", on_device)
+        if o.kind == "engine" and on_device and engine_outs[o.index] is None:
+            engine_outs[o.index] = target  # the engine writes it, or casts into it
+            continue
         if o.kind == "engine" and not split and engine.device == "cpu":
             if broadcast is None:
                 broadcast = _broadcast(arrays, shape)
@@ -157,6 +167,9 @@ def run(traced: Traced, args, out, casting, backend, name):
 
     answers = []
     for o, target in zip(traced.outputs, outs, strict=True):
+        if o.kind == "engine" and target is not None and results[o.index] is target:
+            answers.append(target)  # written by the engine
+            continue
         if o.kind == "engine":
             value = results[o.index]
             produced = program.outputs[o.index]
@@ -173,7 +186,10 @@ def run(traced: Traced, args, out, casting, backend, name):
             value = values[o.index]
         answers.append(value)
     for i, target in copies:
-        np.copyto(target, answers[i], casting="unsafe")
+        if on_device:
+            engine.copyto(target, answers[i])
+        else:
+            np.copyto(target, answers[i], casting="unsafe")
         answers[i] = target
     return tuple(answers) if traced.as_tuple else answers[0]
 
@@ -183,11 +199,7 @@ def _broadcast(arrays, shape) -> list:
     for x in arrays:
         if isinstance(x, np.ndarray):
             x = _host_array(x, shape)
-        elif x.shape != shape:
-            raise ValueError(f"mathfront.fuse: a device array of shape {fmt_shape(x.shape)} "
-                             f"would need broadcasting to {fmt_shape(shape)}, which fused "
-                             "device calls do not do yet")
-        broadcast.append(x)
+        broadcast.append(x)  # (device engines broadcast with zero strides themselves)
     return broadcast
 
 
