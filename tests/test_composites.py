@@ -55,6 +55,33 @@ def test_diff_prepend_append_and_errors(backend):
         mf.diff(x, axis=2, backend=backend)
 
 
+@pytest.mark.skipif(not {b.name: b for b in mf.backends()}["cuda"].available,
+                    reason="no GPU and no simulator (NUMBA_ENABLE_CUDASIM=1)")
+def test_diff_prepend_append_of_cuda_device_arrays():
+    """Concatenated on the device (NumPy's dtype: no weak scalars), then differenced."""
+    x = np.arange(12, dtype=np.float32).reshape(3, 4) ** 2
+    dx = mf.to_device(x)
+    column = np.array([[1], [2], [3]], np.int16)
+    for kw, device_kw in (
+            ({"prepend": 0}, {"prepend": 0}),
+            ({"append": column}, {"append": mf.to_device(column)}),
+            ({"prepend": 1.5, "append": np.float32(-1)}, {"prepend": 1.5,
+                                                           "append": np.float32(-1)}),
+            ({"prepend": np.array(2.0)}, {"prepend": mf.to_device(np.array(2.0))})):
+        for axis in (1, -1):
+            want = np.diff(x, axis=axis, **kw)
+            got = mf.diff(dx, axis=axis, backend="cuda", **device_kw)
+            assert mf._checks.is_device_array(got)
+            assert_matches(mf.to_host(got), want, what=f"device {kw}")
+    ints = np.array([5, -3, 7], np.int8)
+    assert_matches(mf.to_host(mf.diff(mf.to_device(ints), prepend=np.int8(100), backend="cuda")),
+                   np.diff(ints, prepend=np.int8(100)), what="int8 wrap-around")
+    with pytest.raises(TypeError, match="to_device"):
+        mf.diff(dx, append=column, backend="cuda")
+    with pytest.raises(ValueError, match="must match exactly"):
+        mf.diff(dx, axis=0, append=mf.to_device(column), backend="cuda")
+
+
 @pytest.mark.skipif(SIMULATOR, reason="large arrays: the simulator runs kernels in Python")
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_diff_large_in_every_layout(backend, layout):

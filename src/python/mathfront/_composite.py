@@ -56,10 +56,9 @@ def diff(op: Op, backend, part, a, n, axis, prepend, append, out):
     if ndim == 0:
         raise ValueError("diff requires input that is at least one dimensional")
     axis = normalize_axis_index(axis, ndim)
-    if prepend is not NO_VALUE or append is not NO_VALUE:
-        if _checks.is_device_array(a):
-            raise TypeError(f"mathfront.{op.name}: prepend= and append= are computed on host "
-                            "arrays only; the operand is a device array")
+    if (prepend is not NO_VALUE or append is not NO_VALUE) and _checks.is_device_array(a):
+        a = _concatenate_on_device(op, backend, a, axis, prepend, append)
+    elif prepend is not NO_VALUE or append is not NO_VALUE:
         parts = []
         for values in (prepend, a, append):
             if values is NO_VALUE:
@@ -79,6 +78,41 @@ def diff(op: Op, backend, part, a, n, axis, prepend, append, out):
         a = _call(part, "not_equal" if _dtype(a) == np.bool_ else "subtract",
                   a[before + later], a[before + earlier])
     return a
+
+
+def _concatenate_on_device(op: Op, backend, a, axis: int, prepend, append):
+    """diff's ``concatenate((prepend, a, append), axis)`` for device array ``a``: a new
+    device array of NumPy's result dtype, each part copied into its slice by the
+    backend's ``copyto`` (a scalar broadcast along the axis, as NumPy's diff does)."""
+    shape = tuple(a.shape)
+    parts, sizes = [], []
+    for values in (prepend, a, append):
+        if values is NO_VALUE:
+            continue
+        if not _checks.is_device_array(values):
+            values = np.asarray(values)
+            if values.ndim:
+                raise TypeError(f"mathfront.{op.name}: prepend= and append= of a device array "
+                                "must be device arrays or scalars; move it with mf.to_device")
+        part = tuple(values.shape)
+        if not part:
+            part = (*shape[:axis], 1, *shape[axis + 1:])
+        if len(part) != len(shape) or part[:axis] + part[axis + 1:] != \
+                shape[:axis] + shape[axis + 1:]:
+            raise ValueError(f"all the input array dimensions except for the concatenation axis "
+                             f"must match exactly: {_checks.fmt_shape(part)} against "
+                             f"{_checks.fmt_shape(shape)} along axis {axis}")
+        parts.append(values)
+        sizes.append(part[axis])
+    dtype = np.result_type(*(_dtype(x) for x in parts))  # as np.concatenate: no weak scalars
+    from . import cuda_numba
+
+    target = cuda_numba.empty_like(a, (*shape[:axis], sum(sizes), *shape[axis + 1:]), dtype)
+    before, start = (slice(None),) * axis, 0
+    for values, size in zip(parts, sizes, strict=True):
+        backend.copyto(target[(*before, slice(start, start + size))], values)
+        start += size
+    return target
 
 
 class _AxisLast:
