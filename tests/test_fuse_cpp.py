@@ -344,6 +344,36 @@ def test_reduction_over_all_axes_same_bits_at_any_thread_count(cpp, threads):
     check(cpp, p, arrays, (2.0,), rtol=1e-12)
 
 
+@pytest.mark.parametrize("shape, axis", [((700, 300), 0), ((700, 300), 1), ((40, 30, 90), 1),
+                                         ((40, 30, 90), 2), ((5, 70_000), 1), ((70_000, 3), 0)])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "reversed"])
+def test_one_axis_reductions_of_large_calls_run_in_slabs(cpp, threads, shape, axis, layout):
+    """Above 2**16 elements a call whose reductions all keep an axis runs in slabs
+    along it: results, register outputs and argmin's indices as NumPy's, the same
+    bits at 1 and 2 threads."""
+    b, d, _ = squared_distance()
+    p = b.program(len(shape), Reduction("sum", d, axis, "float64"),
+                  Reduction("argmax", d, axis, "int64"), Reduction("var", d, axis, "float64"),
+                  d)
+    arrays = inputs(shape, layouts=(layout, "strided"))
+    results = []
+    for n in (1, 2):
+        threads(n)
+        results.append([np.asarray(r).copy() for r in run(cpp, p, arrays, (2.0,))])
+    for g, w in zip(results[1], results[0], strict=True):
+        np.testing.assert_array_equal(g, w)
+    check(cpp, p, arrays, (2.0,), rtol=1e-12)
+
+
+def test_reductions_over_different_axes_of_a_large_call(cpp):
+    """No axis kept by both: one whole temporary, beyond the 16 MB kept scratch, in
+    memory of its own; then a small call reuses the thread's scratch."""
+    b, d, _ = squared_distance()
+    p = b.program(2, Reduction("sum", d, 0, "float64"), Reduction("max", d, 1, "float64"))
+    check(cpp, p, inputs((2100, 1000)), (2.0,), rtol=1e-12)
+    check(cpp, p, inputs((30, 20), seed=1), (2.0,), rtol=1e-12)
+
+
 def test_empty_reductions(cpp):
     b = Builder(["float64"])
     x = b("multiply", 0, 0)
