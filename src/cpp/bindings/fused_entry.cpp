@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <memory_resource>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -167,8 +168,11 @@ PyObject* fused_run(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         }
         return ndim == 0 || PyArray_CompareLists(PyArray_DIMS(a), shape, ndim) != 0;
     };
-    std::vector<const char*> data(p.n_arrays);
-    std::vector<const int64_t*> strides(p.n_arrays);
+    // (the call's small vectors from a stack arena: no malloc per call)
+    alignas(64) std::byte arena[4096];
+    std::pmr::monotonic_buffer_resource mem(arena, sizeof arena);
+    std::pmr::vector<const char*> data(p.n_arrays, &mem);
+    std::pmr::vector<const int64_t*> strides(p.n_arrays, &mem);
     for (int r = 0; r < p.n_arrays; ++r) {
         if (!check(arrays[r], p.dtypes[r], false))
             return fail(PyExc_ValueError, "fused_run: an array is not of its register's dtype and "
@@ -176,8 +180,8 @@ PyObject* fused_run(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         data[r] = PyArray_BYTES(array(arrays[r]));
         strides[r] = PyArray_STRIDES(array(arrays[r]));
     }
-    std::vector<char*> out_data(p.outputs.size());
-    std::vector<const int64_t*> out_strides(p.outputs.size());
+    std::pmr::vector<char*> out_data(p.outputs.size(), &mem);
+    std::pmr::vector<const int64_t*> out_strides(p.outputs.size(), &mem);
     // A register output given as None is allocated here (C order): what the
     // front end would allocate, without a Python call (docs/fuse.md, cpp engine).
     Ref allocated[64];
@@ -203,8 +207,8 @@ PyObject* fused_run(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (!have_shape) return fail(PyExc_ValueError, "fused_run: a program without arrays or outs");
     // Scalars: their values' bytes (a NumPy scalar of the register's dtype as
     // it is, anything else converted as NumPy casts it).
-    std::vector<int64_t> values(p.n_scalars);
-    std::vector<const char*> scalar_ptrs(p.n_scalars);
+    std::pmr::vector<int64_t> values(p.n_scalars, &mem);
+    std::pmr::vector<const char*> scalar_ptrs(p.n_scalars, &mem);
     for (int i = 0; i < p.n_scalars; ++i) {
         const DType d = p.dtypes[p.n_arrays + i];
         PyObject* o = scalars[i];
@@ -251,7 +255,7 @@ PyObject* fused_run(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     // Reductions' results: over every axis 0-d, over one the other axes.
     Ref results[64];
     if (p.reductions.size() > 64) return fail(PyExc_ValueError, "fused_run: too many reductions");
-    std::vector<char*> reduced(p.reductions.size());
+    std::pmr::vector<char*> reduced(p.reductions.size(), &mem);
     for (size_t j = 0; j < p.reductions.size(); ++j) {
         const FusedReduction& red = p.reductions[j];
         npy_intp rshape[kMaxDims];

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <memory_resource>
 #include <type_traits>
 
 #include "../common/fp_status.hpp"
@@ -25,6 +26,12 @@ constexpr int64_t kSlotBytes = kBlock * 8;
 // above it, tasks of at least kMinTask elements, a few per thread.
 constexpr int64_t kParallelBytes = int64_t(1) << 20;
 constexpr int64_t kMinTask = 16384;
+
+// A run's bookkeeping (a dozen small vectors) comes from an arena on the
+// calling thread's stack: malloc and free were a fifth of a 1e3-element call.
+template <class T>
+using Vec = std::pmr::vector<T>;
+constexpr size_t kArenaBytes = 16384;
 
 // ---- casts: ndarray.astype(casting="unsafe") as NumPy does it on x86-64 ----------------
 //
@@ -153,12 +160,14 @@ struct Layout {
     int ndim = 0;
     int nops = 0;
     int64_t shape[kMaxDims];
-    std::vector<const char*> base;
-    std::vector<int64_t> strides;  // nops x ndim
+    Vec<const char*> base;
+    Vec<int64_t> strides;  // nops x ndim
     int64_t inner = 1, nrows = 1;
     int64_t per_row = 1;  // blocks per row (rows of kBlock or more)
     int64_t rows_per_block = 1;
     int64_t nblocks = 0;
+
+    explicit Layout(std::pmr::memory_resource* m) : base(m), strides(m) {}
 
     int64_t stride(int o, int d) const { return strides[o * kMaxDims + d]; }
     int64_t inner_stride(int o) const { return stride(o, ndim - 1); }
@@ -280,21 +289,23 @@ struct Runner {
     Layout L;
     int nregs = 0;
     int n_out = 0;                     // register outputs
-    std::vector<int> temp_reg;      // the registers of one-axis reductions' temporaries
-    std::vector<int64_t> size;      // per register: itemsize
-    std::vector<const char*> scalar;  // per scalar register
-    std::vector<int> out_operand;   // per register: the operand it may be written straight into
-    std::vector<int> operand_reg;   // per written operand: its register
-    std::vector<bool> direct_ok;    // per written operand: contiguous inner axis, no alias
-    std::vector<bool> stream;       // per written operand: non-temporal stores
+    Vec<int> temp_reg;      // the registers of one-axis reductions' temporaries
+    Vec<int64_t> size;      // per register: itemsize
+    Vec<const char*> scalar;  // per scalar register
+    Vec<int> out_operand;   // per register: the operand it may be written straight into
+    Vec<int> operand_reg;   // per written operand: its register
+    Vec<bool> direct_ok;    // per written operand: contiguous inner axis, no alias
+    Vec<bool> stream;       // per written operand: non-temporal stores
     std::vector<ReductionRun> reductions;  // over every axis, by plan.reductions index (or empty)
     // Per step: a float power by the scalar 2 or 0.5 runs as NumPy's power
     // loop runs it (a stride-0 exponent): as square or sqrt (0.5: sqrt(-0.0) is
     // -0.0, sqrt(-inf) NaN, unlike pow); Unary::abs (never used so) otherwise.
-    std::vector<Unary> power_as;
+    Vec<Unary> power_as;
     std::atomic<int> fp{0};
 
-    Runner(const FusedPlan& p, const KernelTable& t) : plan(p), k(t) {}
+    Runner(const FusedPlan& p, const KernelTable& t, std::pmr::memory_resource* m)
+        : plan(p), k(t), L(m), temp_reg(m), size(m), scalar(m), out_operand(m), operand_reg(m),
+          direct_ok(m), stream(m), power_as(m) {}
 
     int64_t slot_bytes() const { return (plan.nslots + 1) * kSlotBytes; }
 
@@ -540,7 +551,9 @@ char* call_scratch(int64_t bytes, std::unique_ptr<char[]>& own) {
 
 FusedReport run_whole(const FusedPlan& plan, const FusedCall& call) {
     const KernelTable& k = kernels();
-    Runner run{plan, k};
+    alignas(64) std::byte arena[kArenaBytes];
+    std::pmr::monotonic_buffer_resource mem(arena, sizeof arena);
+    Runner run{plan, k, &mem};
     run.nregs = int(plan.dtypes.size());
     run.n_out = int(plan.outputs.size());
     int64_t total = 1;
@@ -568,12 +581,12 @@ FusedReport run_whole(const FusedPlan& plan, const FusedCall& call) {
     // reduce(): the kept axes' results come from whole reduced runs.
     // (uninitialised: the blocked pass writes every element; they live in one
     // block of scratch, call_scratch's)
-    std::vector<char*> temps;
-    std::vector<int64_t> temp_offset;
-    std::vector<std::vector<int64_t>> temp_strides;
-    std::vector<int> temp_of(run.nregs, -1);
-    std::vector<const char*> red_data(plan.reductions.size());
-    std::vector<const int64_t*> red_strides(plan.reductions.size());
+    Vec<char*> temps(&mem);
+    Vec<int64_t> temp_offset(&mem);
+    Vec<Vec<int64_t>> temp_strides(&mem);
+    Vec<int> temp_of(run.nregs, -1, &mem);
+    Vec<const char*> red_data(plan.reductions.size(), &mem);
+    Vec<const int64_t*> red_strides(plan.reductions.size(), &mem);
     int64_t scratch_bytes = 0;
     for (size_t j = 0; j < plan.reductions.size(); ++j) {
         const int r = plan.reductions[j].reg;
@@ -590,7 +603,7 @@ FusedReport run_whole(const FusedPlan& plan, const FusedCall& call) {
             continue;
         }
         if (temp_of[r] < 0) {
-            std::vector<int64_t> st(std::max(call.ndim, 1), 0);
+            Vec<int64_t> st(std::max(call.ndim, 1), 0, &mem);
             int64_t step = run.size[r];
             for (int d = call.ndim - 1; d >= 0; --d) {
                 st[d] = step;
@@ -615,9 +628,9 @@ FusedReport run_whole(const FusedPlan& plan, const FusedCall& call) {
     }
     // Operands: arrays, register outputs, temporaries.
     const int n_ops = plan.n_arrays + run.n_out + int(temps.size());
-    std::vector<const char*> base(n_ops);
-    std::vector<const int64_t*> strides(n_ops);
-    std::vector<int64_t> op_size(n_ops);
+    Vec<const char*> base(n_ops, &mem);
+    Vec<const int64_t*> strides(n_ops, &mem);
+    Vec<int64_t> op_size(n_ops, &mem);
     for (int r = 0; r < plan.n_arrays; ++r) {
         base[r] = call.arrays[r];
         strides[r] = call.strides[r];
