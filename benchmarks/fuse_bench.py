@@ -143,6 +143,33 @@ def issue_table(args, rng) -> None:
         print(f"| `{name}` | {first_call_ms(fn, small):.3f} |")
 
 
+def axis_table(args, rng) -> None:
+    """``sum((a - b)**2, axis=k)``: one-axis reductions (the cpp engine's slabs)."""
+    print("\n| `sum((a - b)**2, axis=k)`, float64 | axis | threads | NumPy ms | numexpr ms | "
+          "mf.fuse ms | fuse GB/s | fuse x NumPy | fuse x numexpr |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for shape in ((1000, 5000), (5000, 1000)):
+        a, b = rng.random(shape), rng.random(shape)
+        v = {"a": a, "b": b}
+        for axis in (0, 1):
+            for threads in args.threads:
+                mf.set_num_threads(threads)
+                if numexpr:
+                    numexpr.set_num_threads(threads)
+                fused = mf.fuse(lambda a, b, axis=axis: mf.sum((a - b) ** 2, axis=axis))
+                entries = {"numpy": lambda a=a, b=b, axis=axis: np.sum((a - b) ** 2, axis=axis),
+                           "fuse": lambda f=fused, a=a, b=b: f(a, b)}
+                if numexpr:
+                    entries["numexpr"] = lambda v=v, axis=axis: numexpr.evaluate(
+                        f"sum((a - b)**2, axis={axis})", v)
+                t = _time(entries, args.rounds)
+                ne = t.get("numexpr")
+                gbs = a.size * 16 / t["fuse"] / 1e9
+                print(f"| {shape} | {axis} | {threads} | {_ms(t['numpy'])} | {_ms(ne)} | "
+                      f"{_ms(t['fuse'])} | {gbs:.1f} | {_ratio(t['numpy'], t['fuse'])} | "
+                      f"{_ratio(ne, t['fuse'])} |")
+
+
 def _inputs(spec, n, dtype, rng):
     values, arrays = [], 0
     for s in spec:
@@ -199,7 +226,7 @@ def main(argv=None) -> None:
     parser.add_argument("--backend", default="cpp")
     parser.add_argument("--engine", action="store_true",
                         help="also time the cpp engine's run alone (no front end)")
-    parser.add_argument("--only", choices=("issue", "real"))
+    parser.add_argument("--only", choices=("issue", "axis", "real"))
     args = parser.parse_args(argv)
     mf.set_backend(args.backend)
     revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -208,9 +235,11 @@ def main(argv=None) -> None:
           f"{numexpr.__version__ if numexpr else 'absent'}, backend {args.backend}, revision "
           f"{revision}; a shared, noisy machine: ratios within one run only\n")
     rng = np.random.default_rng(0)
-    if args.only != "real":
+    if args.only in (None, "issue"):
         issue_table(args, rng)
-    if args.only != "issue":
+    if args.only in (None, "axis"):
+        axis_table(args, rng)
+    if args.only in (None, "real"):
         real_table(args, rng)
 
 
