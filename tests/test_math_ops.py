@@ -349,12 +349,19 @@ def test_auto_sends_ops_with_scalar_cpu_kernels_to_numpy():
         for x, size in ((large, "large"), (small, "small")):
             args = [x.astype(dtype)] * op.arity
             chosen = mf.explain(getattr(mf, op.name), *args)
-            numpy_wins = op.scalar_cpu and (size == "large" or not op.elementwise)
+            numpy_wins = op.slow_on_cpu([np.dtype(dtype)]) and (
+                size == "large" or not op.elementwise)
             assert chosen.backend == ("numpy" if numpy_wins else "cpp"), (op.name, size, chosen)
-            if op.scalar_cpu and op.elementwise:  # both routes give NumPy's answer
+            if op.slow_on_cpu([np.dtype(dtype)]) and op.elementwise:  # both give NumPy's
                 fn = getattr(mf, op.name)
                 with np.errstate(all="ignore"):
                     np.testing.assert_allclose(fn(*args), op.reference(*args), rtol=1e-14)
+    # power is slower on cpp for float64 only: integers stay on cpp at any size.
+    assert mf.power.op.scalar_cpu_dtypes == ("float64",)
+    ints = np.arange(SMALL_CALL + 1) % 5
+    assert mf.explain(mf.power, ints, ints).backend == "cpp"
+    assert mf.explain(mf.power, large, large).backend == "numpy"
+    np.testing.assert_array_equal(mf.power(ints, ints), np.power(ints, ints))
     # A keyword the C entry does not take sends a small call to NumPy too.
     assert mf.explain(mf.tan, small, where=small > 0.5).backend == "numpy"
     x = large

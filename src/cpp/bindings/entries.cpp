@@ -23,12 +23,13 @@ namespace mf::py {
 
 namespace {
 
-// Each entry's `self` is (fallback, defaults, max_size, large): `defaults` holds
-// the objects the op's later keywords (Op.later) default to, which a call the
-// entry takes passes as they are, after the protocol-1 arguments; `max_size`
+// Each entry's `self` is (fallback, defaults, max_size, large, capped): `defaults`
+// holds the objects the op's later keywords (Op.later) default to, which a call
+// the entry takes passes as they are, after the protocol-1 arguments; `max_size`
 // (> 0) sends elementwise calls of more elements to `large` (or the fallback):
 // auto's front for ops whose kernels lose to NumPy's on large arrays but win on
-// its per-call cost.
+// its per-call cost; `capped` (a dtype_bit mask, 0: all) the loop dtypes it
+// applies to (power: float only, whose libm loop loses to NumPy's SIMD one).
 PyObject* defer(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     PyObject* fallback = PyTuple_GET_ITEM(self, 0);
     if (fallback == Py_None) {
@@ -40,10 +41,12 @@ PyObject* defer(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     return PyObject_Vectorcall(fallback, args, static_cast<size_t>(nargs), nullptr);
 }
 
-// More elements than the entry's max_size (when it has one)?
-bool too_large(PyObject* self, int ndim, const npy_intp* shape) {
+// More elements than the entry's max_size (when it has one for this dtype)?
+bool too_large(PyObject* self, DType dtype, int ndim, const npy_intp* shape) {
     const Py_ssize_t cap = PyLong_AsSsize_t(PyTuple_GET_ITEM(self, 2));
     if (cap <= 0) return false;
+    const unsigned long capped = PyLong_AsUnsignedLong(PyTuple_GET_ITEM(self, 4));
+    if (capped != 0 && !(capped & dtype_bit(dtype))) return false;
     npy_intp size = 1;
     for (int i = 0; i < ndim; ++i) size *= shape[i];
     return size > cap;
@@ -187,7 +190,7 @@ PyObject* elementwise_entry(OpId op, PyObject* self, PyObject* const* args, Py_s
     }
     npy_intp shape[kMaxDims];
     if (!broadcast(in, ndim, shape)) return defer(self, args, nargs);  // the fallback explains
-    if (too_large(self, ndim, shape)) return large_call(self, args, NIn, nargs);
+    if (too_large(self, dtype, ndim, shape)) return large_call(self, args, NIn, nargs);
     const DType out_dtype = result_dtype(op, dtype);
     PyObject* out_arg = args[NIn];
     // NumPy scalars (and Python ones) alone give a NumPy scalar: computed into
@@ -516,7 +519,7 @@ PyObject* ternary_entry(Ternary op, PyObject* self, PyObject* const* args, Py_ss
     }
     npy_intp shape[kMaxDims];
     if (!broadcast(in, ndim, shape)) return defer(self, args, nargs);  // the fallback explains
-    if (too_large(self, ndim, shape)) return defer(self, args, nargs);
+    if (too_large(self, dtype, ndim, shape)) return defer(self, args, nargs);
     const DType out_dtype = result_dtype(op, dtype);
     PyObject* out_arg = args[3];
     Ref out;
@@ -606,12 +609,14 @@ PyMethodDef g_entries[] = {
 }  // namespace
 
 PyObject* bind(const char* op, PyObject* fallback, PyObject* defaults, Py_ssize_t max_size,
-               PyObject* large) {
+               PyObject* large, uint32_t capped) {
     for (PyMethodDef& def : g_entries) {
         if (std::strcmp(op, def.ml_name) != 0) continue;
         Ref cap(PyLong_FromSsize_t(max_size));
-        if (!cap.get()) return nullptr;
-        PyObject* self = PyTuple_Pack(4, fallback, defaults, cap.get(), large ? large : Py_None);
+        Ref mask(PyLong_FromUnsignedLong(capped));
+        if (!cap.get() || !mask.get()) return nullptr;
+        PyObject* self = PyTuple_Pack(5, fallback, defaults, cap.get(), large ? large : Py_None,
+                                      mask.get());
         if (!self) return nullptr;
         PyObject* fn = PyCFunction_NewEx(&def, self, nullptr);
         Py_DECREF(self);

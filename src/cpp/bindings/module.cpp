@@ -11,6 +11,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "../probe/bandwidth.hpp"
 #include "../core/cpu_features.hpp"
@@ -24,12 +25,20 @@ namespace py = pybind11;
 namespace {
 
 py::object bind(const std::string& op, py::object fallback, py::tuple defaults,
-                Py_ssize_t max_size, py::object large) {
+                Py_ssize_t max_size, py::object large, const std::vector<std::string>& capped) {
     if (!fallback.is_none() && !PyCallable_Check(fallback.ptr()))
         throw py::type_error("fallback must be callable or None");
     if (!large.is_none() && !PyCallable_Check(large.ptr()))
         throw py::type_error("large must be callable or None");
-    PyObject* fn = mf::py::bind(op.c_str(), fallback.ptr(), defaults.ptr(), max_size, large.ptr());
+    uint32_t mask = 0;
+    for (const std::string& name : capped) {
+        int d = 0;
+        while (d < mf::kNumDTypes && name != mf::dtype_name(static_cast<mf::DType>(d))) ++d;
+        if (d == mf::kNumDTypes) throw py::value_error("capped: no dtype named " + name);
+        mask |= mf::dtype_bit(static_cast<mf::DType>(d));
+    }
+    PyObject* fn = mf::py::bind(op.c_str(), fallback.ptr(), defaults.ptr(), max_size, large.ptr(),
+                                mask);
     if (!fn) throw py::error_already_set();
     return py::reinterpret_steal<py::object>(fn);
 }
@@ -67,10 +76,12 @@ PYBIND11_MODULE(_cpp, m) {
     m.doc() = "mathfront's compiled CPU kernels (see mathfront.backends.cpp_backend)";
     m.def("bind", &bind, py::arg("op"), py::arg("fallback"), py::arg("defaults") = py::tuple(),
           py::arg("max_size") = 0, py::arg("large") = py::none(),
+          py::arg("capped") = std::vector<std::string>(),
           "A callable computing `op` in C++ that passes the calls it cannot take to `fallback`:\n"
           "those with other arguments than `defaults` after the protocol-1 ones among them,\n"
           "and (max_size > 0) elementwise calls of more than max_size elements, which go to\n"
-          "`large(*operands)` instead when it is given and out is None.");
+          "`large(*operands)` instead when it is given and out is None; `capped` (dtype\n"
+          "names; empty: all) the loop dtypes max_size applies to.");
     m.def("supported", &supported, "{op name: dtypes it takes}");
     m.def("cpu_features", &mf::cpu_features, "ISA extensions this CPU reports");
     m.def("best_level", [] { return mf::level_name(mf::best_level()); });

@@ -68,8 +68,9 @@ def choose(op: Op, args, name: str = AUTO) -> tuple:
     shown = ", ".join(sorted({d.name for d in dtypes})) or "Python scalars"
     # Backends whose kernel for op is known slower than another's come last.
     skipped = [f"{b.name}'s {op.name} kernel is slower than another's, so it comes last"
-               for b in candidates if not b.auto_prefers(op)]
-    for backend in sorted(candidates, key=lambda b: (not b.auto_prefers(op), -b.priority)):
+               for b in candidates if not b.auto_prefers_call(op, dtypes)]
+    for backend in sorted(candidates,
+                          key=lambda b: (not b.auto_prefers_call(op, dtypes), -b.priority)):
         reason = backend.unavailable_reason()
         if reason is not None:
             skipped.append(f"{backend.name} unavailable ({reason})")
@@ -102,13 +103,15 @@ def _takes_calls(backend, op: Op) -> bool:
 
 
 def _front(op: Op):
-    """The cpp backend and the largest call its C entry takes (0: any), when that
-    entry can stand in front of auto's choice for ``op``; else (None, 0).
+    """The cpp backend, the largest call its C entry takes (0: any) and the dtypes
+    that bound applies to (empty: all), when that entry can stand in front of
+    auto's choice for ``op``; else (None, 0, ()).
 
     When it is the preferred available host backend (the entry takes host calls
     only, and only ones cpp supports) and receives all of the op's keywords
-    itself; for ops whose large calls NumPy runs faster (``scalar_cpu``), in
-    front of the small calls only (``SMALL_CALL``).
+    itself; for ops whose large calls NumPy runs faster (``scalar_cpu``, or
+    ``scalar_cpu_dtypes`` for those dtypes), in front of the small calls only
+    (``SMALL_CALL``).
     """
     for backend in sorted(
         (b for b in _registry.all_backends() if b.device == "cpu"),
@@ -116,21 +119,26 @@ def _front(op: Op):
     ):
         if backend.unavailable_reason() is None:
             if _takes_calls(backend, op):
-                return backend, 0
+                if op.scalar_cpu_dtypes and op.elementwise and isinstance(backend, CppBackend):
+                    return backend, SMALL_CALL, op.scalar_cpu_dtypes
+                return backend, 0, ()
             break
     if op.scalar_cpu and op.elementwise:
         cpp = _registry.get("cpp")
         if cpp.unavailable_reason() is None and _takes_calls(cpp, op):
-            return cpp, SMALL_CALL
-    return None, 0
+            return cpp, SMALL_CALL, ()
+    return None, 0, ()
 
 
 def front_takes(op: Op, args) -> bool:
     """Would auto's C entry take this call (a small host call of a ``scalar_cpu`` op
     that ``choose`` gives NumPy)? For ``explain``; approximates the entry's tests."""
-    front, cap = _front(op)
+    front, cap, capped = _front(op)
     if front is None or cap == 0 or any(_checks.is_lazy(x) for x in args):
         return False
+    dtypes = _checks.involved_dtypes(op, args)
+    if capped and not any(np.dtype(d).name in capped for d in dtypes):
+        return False  # no bound for these dtypes: cpp is auto's own choice
     operands = args[: op.arity]
     if not all(type(x) is np.ndarray or type(x) in _checks.PY_SCALARS
                or isinstance(x, np.generic) for x in operands):
@@ -142,7 +150,7 @@ def front_takes(op: Op, args) -> bool:
         size = int(np.prod(np.broadcast_shapes(*shapes), dtype=np.int64)) if shapes else 1
     except ValueError:
         return False
-    return size <= cap and front.supports(op, _checks.involved_dtypes(op, args))
+    return size <= cap and front.supports(op, dtypes)
 
 
 def build(op: Op, kernel_of):
@@ -150,7 +158,7 @@ def build(op: Op, kernel_of):
     arity = op.arity
     dtype_at = arity + op.keywords.index("dtype") if "dtype" in op.keywords else None
     out_at = arity + op.keywords.index("out")
-    front, max_size = _front(op)
+    front, max_size, capped = _front(op)
     # The front refused the calls that reach `slow`: entering cpp's C entry
     # again would refuse them again, so cpp's converting kernel takes them.
     converting = front.converting_kernel(op) if front is not None else None
@@ -201,5 +209,6 @@ def build(op: Op, kernel_of):
     if front is None:
         kernel = slow
     else:
-        kernel = front.entry(op, slow, max_size, large) if max_size else front.entry(op, slow)
+        kernel = front.entry(op, slow, max_size, large, capped) if max_size else \
+            front.entry(op, slow)
     return kernel

@@ -194,6 +194,10 @@ class Op:
     #: composite of several passes where NumPy makes one (vecdot, isclose). auto
     #: sends host calls to NumPy; an explicit backend="cpp" still runs it.
     scalar_cpu: bool = False
+    #: ``scalar_cpu`` for these input dtypes only (power float64: libm's pow per
+    #: element against NumPy's SIMD loop, 3-5x slower from 1e3 up; its integer loops
+    #: win, and float32's wins at 1e6 on 2 threads, loses 1.4x at 1e3: RESULTS.md).
+    scalar_cpu_dtypes: tuple[str, ...] = ()
     #: The input dtypes every engine computes this op for.
     dtypes: tuple[str, ...] = REQUIRED_DTYPES
     #: The Array API's signature rather than NumPy's: the operand ``x`` by position
@@ -215,6 +219,11 @@ class Op:
     defaults: tuple[tuple[str, object], ...] = ()
     by_name: tuple[str, ...] = ()
     parts: tuple[str, ...] = ()
+
+    def slow_on_cpu(self, dtypes) -> bool:
+        """Is the compiled CPU engine slower per element than NumPy for a call of
+        ``dtypes`` (NumPy dtypes: ``scalar_cpu``, or ``scalar_cpu_dtypes`` among them)?"""
+        return self.scalar_cpu or any(d.name in self.scalar_cpu_dtypes for d in dtypes)
 
     @property
     def arity(self) -> int:
@@ -333,7 +342,8 @@ OPS: tuple[Op, ...] = (
     _binary("maximum", "Element-wise maximum; NaN propagates.", dtypes=ALL_DTYPES),
     _binary("minimum", "Element-wise minimum; NaN propagates.", dtypes=ALL_DTYPES),
     _binary("power", "First argument raised to the second, element-wise.",
-            domain="exponent>=0", tolerance=ULP, cost=8, result=NUMERIC, dtypes=ALL_DTYPES),
+            domain="exponent>=0", tolerance=ULP, cost=8, result=NUMERIC, dtypes=ALL_DTYPES,
+            scalar_cpu_dtypes=("float64",)),
     _binary("arctan2", "Quadrant-aware inverse tangent of x1/x2, element-wise (radians).",
             result=INEXACT, tolerance=ULP, cost=4, scalar_cpu=True, dtypes=MATH_DTYPES),
     _binary("hypot", "sqrt(x1**2 + x2**2) without undue overflow, element-wise.",

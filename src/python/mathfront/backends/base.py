@@ -73,6 +73,11 @@ class Backend(abc.ABC):
         that can run it (False: its kernel is known slower than theirs)."""
         return True
 
+    def auto_prefers_call(self, op: Op, dtypes) -> bool:
+        """``auto_prefers`` for a call of ``dtypes`` (a backend slower for some dtypes
+        only says so here); by default ``auto_prefers(op)``."""
+        return self.auto_prefers(op)
+
     def require(self, op: Op, dtypes) -> None:
         """Raise the contract's (docs/design.md) ``TypeError`` unless ``supports(op, dtypes)``."""
         # dtypes seen supported, as dtype objects: np.dtype(d).name is

@@ -244,16 +244,20 @@ class CppBackend(Backend):
     def auto_prefers(self, op: Op) -> bool:
         return not op.scalar_cpu  # libm one element at a time: NumPy's SIMD loops win
 
-    def entry(self, op: Op, refused, max_size: int = 0, large=None):
+    def auto_prefers_call(self, op: Op, dtypes) -> bool:
+        return not op.slow_on_cpu(dtypes)
+
+    def entry(self, op: Op, refused, max_size: int = 0, large=None, capped=()):
         """The op's C entry point: it computes the calls it takes as they are and
         passes every other one, unchanged, to ``refused`` (``None``: it raises
         ``RuntimeError`` instead, for plain calls already converted); with
         ``max_size``, also the elementwise calls of more elements, or, when
-        ``large`` is given and out is None, calls ``large(*operands)`` for them."""
+        ``large`` is given and out is None, calls ``large(*operands)`` for them;
+        ``capped``: the loop dtypes ``max_size`` applies to (empty: every one)."""
         if refused is None:
             return self._module.bind(op.name, None)
         return self._module.bind(op.name, refused, tuple(KEYWORD_DEFAULTS[k] for k in op.later),
-                                 max_size, large)
+                                 max_size, large, list(capped))
 
     def converting_kernel(self, op: Op):
         """The Python side of ``kernel(op)``: NumPy's later keywords computed above
