@@ -723,6 +723,37 @@ def test_fused_expressions_on_dask_arrays():
     assert mf.explain(squared_distance, lx, y).backend == "dask"
 
 
+def test_fused_programs_with_several_results_are_one_pass_per_chunk(monkeypatch):
+    """Elementwise results of the broadcast shape (and inputs returned as they are):
+    one fused task per chunk, its tuple split by getitem; computed together, each
+    chunk's task runs once. Others (a reduction, a smaller result) go op by op."""
+    from mathfront._dask._fused import FusedKernel
+
+    rng = np.random.default_rng(18)
+    x, y = rng.standard_normal((7, 5)), rng.standard_normal(5)
+    lx, ly = lazy(x, ((4, 3), (2, 3))), lazy(y, ((2, 3),))
+    both = mf.fuse(lambda a, b: (a * b + 1.0, a > b, a))
+    results = both(lx, ly)
+    expected = (x * y + 1.0, x > y, x)
+    assert all(isinstance(r, da.Array) for r in results)
+    for r, e in zip(results, expected, strict=True):
+        assert_lazy(r, e)
+    for g, e in zip(computed(*results), expected, strict=True):
+        assert_close(g, e, rtol=0)
+    calls = []
+    original = FusedKernel.__call__
+    monkeypatch.setattr(FusedKernel, "__call__",
+                        lambda self, *c: calls.append(1) or original(self, *c))
+    computed(*both(lx, ly), scheduler="sync")
+    assert len(calls) == 4  # 2 x 2 chunks, once each for the three results
+    assert not [n for n in results[0].dask.layers if n.startswith(("mf-add", "mf-multiply"))]
+    mixed = mf.fuse(lambda a, b: (a * b, mf.sum(a)))(lx, ly)
+    smaller = mf.fuse(lambda a, b: (a * b, b * 2.0))(lx, ly)
+    for e, g in zip([x * y, np.sum(x), y * 2.0], computed(mixed[0], mixed[1], smaller[1]),
+                    strict=True):
+        assert_close(g, e, rtol=1e-12)
+
+
 def test_fused_programs_ending_in_var_std_argmin_argmax():
     """Their elementwise part is one fused layer (the program without its reduction),
     then mathfront's dask reduction: NumPy's values, and no op-by-op layers."""

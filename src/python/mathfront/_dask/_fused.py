@@ -10,18 +10,24 @@ partials. A program ending in var, std, argmin or argmax becomes its
 elementwise part fused (the program traced again without the reduction: one
 ``blockwise`` layer) followed by mathfront's dask reduction, whose chunk step
 dask's optimizer joins to that layer: one task per chunk, the fused values its
-only temporary. Programs with several results call the function on the dask
-arrays themselves: each op becomes a layer, which dask's optimizer joins into
-one task per chunk (with temporaries).
+only temporary. An elementwise program with several results of the broadcast
+shape is one ``blockwise`` layer whose chunks are the tuples of results, and
+one ``getitem`` layer per result (dask joins each to it; computed together, the
+fused task runs once per chunk). Other programs with several results (a
+reduction among them, a constant, a result of a smaller shape) call the
+function on the dask arrays themselves: each op becomes a layer, which dask's
+optimizer joins into one task per chunk (with temporaries).
 """
 
 from __future__ import annotations
+
+import operator
 
 import numpy as np
 
 from .. import _checks
 from ..fuse._program import Reduction
-from ._elementwise import blockwise, lazy_arrays
+from ._elementwise import blockwise, lazy_arrays, meta
 from ._probe import broadcast_shape, stand_in
 from ._task import Kernel, host, recorded
 
@@ -41,7 +47,10 @@ class FusedKernel(Kernel):
 
     def __call__(self, *chunks):
         with self.running():
-            result = host(self.fused(*chunks, backend=self.backend))
+            result = self.fused(*chunks, backend=self.backend)
+        if isinstance(result, tuple):  # several results: a tuple chunk (see _several)
+            return tuple(host(r) for r in result)
+        result = host(result)
         if self.reduced is None:
             return result
         shape = list(broadcast_shape(*chunks))
@@ -66,6 +75,8 @@ def fused(fn, args, out, casting, backend):
     outputs = traced.outputs
     engine = [o for o in outputs if o.kind == "engine"]
     if traced.as_tuple or len(outputs) != 1 or not engine:
+        if _one_pass(traced, args):
+            return _several(fn, args, traced, name, verify)
         return _op_by_op(fn, args, name)
     output = traced.program.outputs[engine[0].index]
     arrays = lazy_arrays(args)
@@ -128,6 +139,41 @@ def _then_reduced(fn, arrays, ndim, program, output: Reduction, keepdims, name, 
     keywords = {"ddof": output.ddof} if output.op in ("var", "std") else {}
     return FUNCTIONS[output.op](values, axis=output.axis, keepdims=keepdims, **keywords,
                                 backend=name)
+
+
+def _one_pass(traced, args) -> bool:
+    """Can ``_several`` take this program: results that are elementwise registers or
+    inputs, each of the broadcast shape of all the inputs?"""
+    shapes = [tuple(x.shape) for x in _array_args(args)]
+    if not shapes or any(np.isnan(n) for s in shapes for n in s):
+        return False
+    shape = np.broadcast_shapes(*shapes)
+    for o in traced.outputs:
+        if o.kind == "input":
+            if shapes[o.index] != shape:
+                return False
+        elif o.kind != "engine" or isinstance(traced.program.outputs[o.index], Reduction) \
+                or np.broadcast_shapes(*(shapes[i] for i in traced.deps[o.index])) != shape:
+            return False
+    return True
+
+
+def _several(fn, args, traced, name, verify):
+    """Several elementwise results: one fused task per chunk, its tuple split by getitem."""
+    arrays = lazy_arrays(args)
+    ndim = len(broadcast_shape(*(x for x in arrays if _checks.is_lazy(x))))
+    joint = blockwise(FusedKernel(fn, name, verify), arrays, np.dtype(object), "mf-fuse")
+    program, results = traced.program, []
+    for at, o in enumerate(traced.outputs):
+        dtype = np.dtype(program.dtypes[program.outputs[o.index]] if o.kind == "engine"
+                         else _array_args(args)[o.index].dtype)
+        results.append(joint.map_blocks(operator.getitem, at, dtype=dtype,
+                                        meta=meta(arrays, ndim, dtype)))
+    return tuple(results) if traced.as_tuple else results[0]
+
+
+def _array_args(args) -> list:
+    return [x for x in args if _checks.is_lazy(x) or isinstance(x, np.ndarray)]
 
 
 def _op_by_op(fn, args, name):
