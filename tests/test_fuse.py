@@ -494,6 +494,24 @@ def test_the_functions_own_keywords_bind_to_its_parameters():
         mf.fuse(lambda a, *, k: a * k)(a, k=2.0)
 
 
+def test_none_and_string_arguments_are_traced_as_they_are():
+    """A parameter defaulting to None (or a mode string) skipped by a keyword call:
+    passed through to the function, one trace per value."""
+    a = values("float64", (5,))
+
+    def fn(x, y=None, scale=1.0, mode="add"):
+        y = x if y is None else y
+        return (x + y if mode == "add" else x * y) * scale
+
+    f = mf.fuse(fn)
+    assert_same(f(a), (a + a) * 1.0)
+    assert_same(f(a, scale=2.0), (a + a) * 2.0)
+    assert_same(f(a, mode="multiply"), (a * a) * 1.0)
+    assert_same(f(a, a + 1, 3.0, "multiply"), (a * (a + 1)) * 3.0)
+    assert_same(f(a, None, 3.0, "add"), (a + a) * 3.0)
+    assert f.trace_count == 4  # (the last reuses f(a, scale=2.0)'s signature)
+
+
 # --- out= ---------------------------------------------------------------------------------
 
 

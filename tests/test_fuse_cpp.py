@@ -374,6 +374,18 @@ def test_reductions_over_different_axes_of_a_large_call(cpp):
     check(cpp, p, inputs((30, 20), seed=1), (2.0,), rtol=1e-12)
 
 
+def test_reductions_over_two_axes_of_a_large_3d_call(cpp):
+    """Sums over axes 0 and 1 of (4, 4, 8192): axis 2 is kept by both, but the
+    axis-1 result's rows are 8192 apart, not a slab's width: not slabbed (a slabbed
+    run wrote them packed: errors of 20 and more)."""
+    b = Builder(["float64"])
+    y = b("multiply", 0, 0)
+    p = b.program(3, Reduction("sum", y, 0, "float64"), Reduction("sum", y, 1, "float64"),
+                  Reduction("max", y, 1, "float64"))
+    check(cpp, p, inputs((4, 4, 8192), n=1), rtol=1e-12)
+    check(cpp, p, inputs((1, 3, 40_000), n=1, seed=2), rtol=1e-12)
+
+
 def test_empty_reductions(cpp):
     b = Builder(["float64"])
     x = b("multiply", 0, 0)

@@ -451,8 +451,8 @@ class Fused:
         for x in arrays:
             f = flat(x)
             a, b = _span(f)
-            same = (a, f.offset, f.strides, f.shape) == (low, target.offset, target.strides,
-                                                         target.shape)
+            same = (a, f.offset, f.strides, f.shape, f.dtype.itemsize) == (
+                low, target.offset, target.strides, target.shape, target.dtype.itemsize)
             if a < high and low < b and not same:
                 return False
         return True

@@ -543,6 +543,7 @@ char* call_scratch(int64_t bytes, std::unique_ptr<char[]>& own) {
     thread_local int64_t held_bytes = 0;
     if (bytes > held_bytes) {
         held.reset();
+        held_bytes = 0;  // (a failed new below leaves nothing held)
         held.reset(new char[std::max<int64_t>(bytes, 64)]);
         held_bytes = std::max<int64_t>(bytes, 64);
     }
@@ -766,7 +767,10 @@ constexpr int64_t kSlabElements = int64_t(1) << 16;
 constexpr int64_t kMinRun = 256;
 
 // The outermost axis of length > 1 that every reduction keeps, when all are over
-// one axis and one reduces a register the blocked pass writes; else -1.
+// one axis and one reduces a register the blocked pass writes; else -1. Every
+// axis before it must be of length 1 or reduced by every reduction: run_whole
+// gives a slab's results the C strides of the slab's shape, which are the whole
+// result's only then (sums over axes 0 and 1 of (A, B, C) are not slabbed).
 int slab_axis(const FusedPlan& plan, const FusedCall& call) {
     bool written = false;
     for (const FusedReduction& red : plan.reductions) {
@@ -775,9 +779,11 @@ int slab_axis(const FusedPlan& plan, const FusedCall& call) {
     }
     if (!written) return -1;
     for (int d = 0; d < call.ndim; ++d) {
-        bool kept = call.shape[d] > 1;
-        for (const FusedReduction& red : plan.reductions) kept &= red.axis != d;
-        if (kept) return d;
+        if (call.shape[d] == 1) continue;
+        int reducing = 0;
+        for (const FusedReduction& red : plan.reductions) reducing += red.axis == d;
+        if (reducing == 0) return d;
+        if (reducing < int(plan.reductions.size())) return -1;
     }
     return -1;
 }

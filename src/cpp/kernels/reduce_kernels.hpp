@@ -443,9 +443,10 @@ constexpr int64_t kMomentBlock = 1024;  // 8 KB of doubles: still in L1 for the 
 template <bool Skip, class T>
 MomentState moments_of(const T* x, int64_t n) {
     MomentState st;
-    // The first finite element of the first block (nanvar's data may start with NaNs).
+    // The first finite element (nanvar's data may start with NaNs; read-only, and
+    // only as far as the first finite element).
     double shift = 0.0;
-    for (int64_t i = 0; i < n && i < kMomentBlock; ++i) {
+    for (int64_t i = 0; i < n; ++i) {
         const double v = double(x[i]);
         if (v - v == 0.0) {  // finite: inf - inf and NaN - NaN are NaN
             shift = v;

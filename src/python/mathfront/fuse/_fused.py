@@ -77,6 +77,8 @@ def _general_signature(args):
             entry = ("n", x.dtype)
         elif _checks.is_device_array(x):
             entry = ("d", np.dtype(x.dtype), len(x.shape))
+        elif x is None or t is str:  # a flag or mode (a parameter's default): traced as is
+            entry = ("static", x)
         elif t in (list, tuple):
             x = np.asarray(x)
             entry = ("a", x.dtype, x.ndim)
@@ -122,6 +124,9 @@ class Fused:
         tracer = Tracer(self.name)
         proxies, scalar_index = [], {}
         for i, entry in enumerate(key):
+            if type(entry) is tuple and entry[0] == "static":
+                proxies.append(entry[1])  # one trace per value
+                continue
             if type(entry) is tuple and entry[0] in ("a", "d"):
                 proxies.append(tracer.array_input(np.dtype(entry[1].name), entry[2]))
                 continue
