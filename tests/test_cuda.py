@@ -262,3 +262,22 @@ def test_cupy_arrays_in_and_out():
     assert mf.multiply(x, x, out=out) is out
     cupy.testing.assert_array_equal(out, x * x)
     assert float(mf.to_host(mf.sum(x))) == float(x.sum())
+
+
+def test_an_input_overlapping_out_other_than_as_its_very_view_is_read_from_a_copy():
+    """Same memory, strides and offset but a broadcast first row: other threads store
+    that row while this one loads it, so the kernel reads a copy (NumPy's answer)."""
+    from mathfront.cuda_numba.api import readable_while_writing
+    from mathfront.cuda_numba.operands import flat
+
+    host = np.arange(6.0).reshape(2, 3)
+    d = mf.to_device(host.copy())
+    assert readable_while_writing(flat(d), flat(d))  # its very view
+    assert readable_while_writing(flat(d[:1]), flat(d[1:]))  # no shared memory
+    assert not readable_while_writing(flat(d), flat(d[:1]))  # a row broadcast over it
+    assert not readable_while_writing(flat(d), flat(d[::-1]))
+    assert not readable_while_writing(flat(d), flat(d.view(np.float32)))  # (same bytes)
+    mf.add(d[:1], 1.0, out=d, backend="cuda")
+    expected = host.copy()
+    np.add(expected[:1], 1.0, out=expected)
+    assert_matches(mf.to_host(d), expected)

@@ -87,6 +87,18 @@ def _span(f: Flat) -> tuple[int, int]:
     return cai["data"][0], cai["data"][0] + f.view.size * f.dtype.itemsize
 
 
+def readable_while_writing(target: Flat, f: Flat) -> bool:
+    """May a kernel storing ``target`` element by element load ``f`` as it goes? When
+    they share no memory, or ``f`` is ``target``'s very view (memory, strides, shape and
+    item size: each element is loaded by the thread that stores it, before). An input
+    broadcast from ``target``'s own first row is not: other threads store that row."""
+    low, high = _span(target)
+    a, b = _span(f)
+    same = (a, f.offset, f.strides, f.shape, f.dtype.itemsize) == (
+        low, target.offset, target.strides, target.shape, target.dtype.itemsize)
+    return same or not (a < high and low < b)
+
+
 def _copy(x: Flat, dtype: np.dtype, nan_to_zero: bool = False) -> Flat:
     """A contiguous device copy of ``x`` as ``dtype``, cast as NumPy casts."""
     return flat(_copied(x, dtype, nan_to_zero))
@@ -245,7 +257,6 @@ def _elementwise(op: Op, call, operands, out_device):
         elementwise.run_plain(name, out_device, operands, dtype)
         return
     target = flat(out_device)
-    low, high = _span(target)
     inputs = []
     for i, (x, t) in enumerate(zip(operands, dtypes, strict=True)):
         if type(x) in _checks.PY_SCALARS:
@@ -257,9 +268,7 @@ def _elementwise(op: Op, call, operands, out_device):
             inputs.append(broadcast(_condition(x), call.shape))
             continue
         f = flat(x)
-        a, b = _span(f)
-        same = (a, f.offset, f.strides) == (low, target.offset, target.strides)
-        if f.dtype != t or (a < high and low < b and not same):
+        if f.dtype != t or not readable_while_writing(target, f):
             f = _copy(f, t)  # a cast, or an input overlapping out read from a copy (as NumPy)
         inputs.append(broadcast(f, call.shape))
     elementwise.run(name, target, inputs, dtype)
@@ -465,9 +474,7 @@ def copyto(target, value) -> None:
         source = flat(v, _storage(np.dtype(v.dtype)))
         dtype = np.dtype(t.dtype)
         into = flat(t, _storage(dtype))
-        low, high = _span(into)
-        a, b = _span(source)
-        if a < high and low < b:  # overlapping: read from a copy
+        if not readable_while_writing(into, source):  # overlapping: read from a copy
             source = _copy(source, source.dtype)
         cast_into(into, dtype, broadcast(source, tuple(t.shape)))
 

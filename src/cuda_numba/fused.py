@@ -42,7 +42,15 @@ from .. import _checks, _transfer
 from .._ops import ALL_DTYPES
 from ..fuse._program import CAST, Program, Reduction
 from . import config, elementwise, producers, reductions
-from .api import _numpy_typed, _span, _storage, cast_into, gpu_errors, to_device, to_host
+from .api import (
+    _numpy_typed,
+    _storage,
+    cast_into,
+    gpu_errors,
+    readable_while_writing,
+    to_device,
+    to_host,
+)
 from .launch import current_stream, launch
 from .operands import SIMULATOR, broadcast, contiguous, empty, flat, simplify
 from .reductions import _offset, _unravel
@@ -447,15 +455,7 @@ class Fused:
                 np.dtype(out.dtype) != np.dtype(self.program.dtypes[produced]):
             return False
         target = flat(out)
-        low, high = _span(target)
-        for x in arrays:
-            f = flat(x)
-            a, b = _span(f)
-            same = (a, f.offset, f.strides, f.shape, f.dtype.itemsize) == (
-                low, target.offset, target.strides, target.shape, target.dtype.itemsize)
-            if a < high and low < b and not same:
-                return False
-        return True
+        return all(readable_while_writing(target, flat(x)) for x in arrays)
 
     def _elementwise(self, shape, operands, values):
         n = int(np.prod(shape, dtype=np.int64))
