@@ -243,12 +243,7 @@ def ternary(op: Op, run, call, later: dict, plain_of=None):
     return out
 
 
-def _dtype_of(x) -> np.dtype:
-    """An array's NumPy dtype (PyTorch's tensors have their own: the interface's typestr)."""
-    dtype = x.dtype
-    if isinstance(dtype, np.dtype) or not _checks.is_device_array(x):
-        return np.dtype(dtype)
-    return np.dtype(x.__cuda_array_interface__["typestr"])
+_dtype_of = _checks.dtype_of
 
 
 def _cast(x, dtype, on_device: bool):

@@ -33,6 +33,14 @@ def fmt_shape(shape) -> str:
 _DEVICE_TYPES: set[type] = set()
 
 
+def dtype_of(x) -> np.dtype:
+    """An array's NumPy dtype (PyTorch's tensors have their own: the interface's typestr)."""
+    dtype = x.dtype
+    if isinstance(dtype, np.dtype) or not is_device_array(x):
+        return np.dtype(dtype)
+    return np.dtype(x.__cuda_array_interface__["typestr"])
+
+
 def is_device_array(x) -> bool:
     """On a GPU: it has ``__cuda_array_interface__`` (Numba, CuPy, PyTorch...).
 

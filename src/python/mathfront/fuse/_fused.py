@@ -76,7 +76,7 @@ def _general_signature(args):
         elif isinstance(x, np.generic):
             entry = ("n", x.dtype)
         elif _checks.is_device_array(x):
-            entry = ("d", np.dtype(x.dtype), len(x.shape))
+            entry = ("d", _checks.dtype_of(x), len(x.shape))
         elif x is None or t is str:  # a flag or mode (a parameter's default): traced as is
             entry = ("static", x)
         elif t in (list, tuple):

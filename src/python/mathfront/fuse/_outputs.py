@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import fmt_shape, is_device_array
+from .._checks import dtype_of, fmt_shape, is_device_array
 
 
 def as_tuple(out, n: int) -> tuple:
@@ -35,7 +35,7 @@ def check(out, dtype: np.dtype, shape: tuple, casting: str, what: str,
         if not is_device_array(out):
             raise TypeError(f"mathfront.fuse: the call runs on the GPU, so out= must be a "
                             f"device array, got {type(out).__name__}")
-        out_dtype = device_dtype(out)
+        out_dtype = dtype_of(out)
     else:
         if not isinstance(out, np.ndarray):
             raise TypeError(f"mathfront.fuse: out= must be an ndarray, got "
@@ -49,14 +49,6 @@ def check(out, dtype: np.dtype, shape: tuple, casting: str, what: str,
     if not np.can_cast(dtype, out_dtype, casting):
         raise TypeError(f"mathfront.fuse: cannot cast {what} from dtype('{dtype}') to "
                         f"dtype('{out_dtype}') with casting rule '{casting}'")
-
-
-def device_dtype(x) -> np.dtype:
-    """A device array's NumPy dtype (PyTorch's dtypes are not NumPy's)."""
-    dtype = getattr(x, "dtype", None)
-    if isinstance(dtype, np.dtype):
-        return dtype
-    return np.dtype(x.__cuda_array_interface__["typestr"])
 
 
 def overlaps_partially(out: np.ndarray, inputs, broadcast) -> bool:
