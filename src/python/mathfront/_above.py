@@ -400,10 +400,8 @@ def _on_device(op: Op, run, x, axis, keepdims, out, extra, later, plain_of):
 def _into(result, out):
     """``result`` written into device array ``out``, cast to its dtype (unsafe, as NumPy
     casts a reduction's result)."""
-    cuda = _cuda()
-    if _dtype_of(result) != _dtype_of(out):
-        result = cuda.astype(result, _dtype_of(out))
-    return cuda.select(np.ones((), bool), result, out, out)
+    _cuda().copyto(out, result)
+    return out
 
 
 def _moments_on_device(op: Op, x, axis, keepdims, extra, mask, plain_of):
@@ -565,14 +563,11 @@ def scan(op: Op, run, call, later: dict, plain_of=None):
 
 
 def _initial_on_device(op: Op, result, at: int, shape, out):
-    """include_initial= on device arrays: the identity, then the engine's result, written
-    into two views of the output along axis ``at`` with the cuda engine's select."""
+    """include_initial= on device arrays: the identity, then the engine's result, copied
+    (cast to the output's dtype) into two views of the output along axis ``at``."""
     cuda = _cuda()
     target = out if out is not None else cuda.empty_like(result, shape, _dtype_of(result))
-    if _dtype_of(result) != _dtype_of(target):
-        result = cuda.astype(result, _dtype_of(target))
     before = (slice(None),) * at
-    rest, first = target[(*before, slice(1, None))], target[(*before, slice(0, 1))]
-    cuda.select(np.ones((), bool), result, rest, rest)
-    cuda.select(np.zeros((), bool), first, op.identity, first)
+    cuda.copyto(target[(*before, slice(1, None))], result)
+    cuda.copyto(target[(*before, slice(0, 1))], op.identity)
     return target

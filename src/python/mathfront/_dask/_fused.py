@@ -163,10 +163,10 @@ def _several(fn, args, traced, name, verify):
     arrays = lazy_arrays(args)
     ndim = len(broadcast_shape(*(x for x in arrays if _checks.is_lazy(x))))
     joint = blockwise(FusedKernel(fn, name, verify), arrays, np.dtype(object), "mf-fuse")
-    program, results = traced.program, []
+    program, inputs, results = traced.program, _array_args(args), []
     for at, o in enumerate(traced.outputs):
         dtype = np.dtype(program.dtypes[program.outputs[o.index]] if o.kind == "engine"
-                         else _array_args(args)[o.index].dtype)
+                         else inputs[o.index].dtype)
         results.append(joint.map_blocks(operator.getitem, at, dtype=dtype,
                                         meta=meta(arrays, ndim, dtype)))
     return tuple(results) if traced.as_tuple else results[0]
